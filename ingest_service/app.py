@@ -1,0 +1,227 @@
+"""The FastAPI ingest service: ``POST /logs`` plus health, readiness and Prometheus metrics.
+
+Thin on purpose: decoding lives in :mod:`ingest_service.body`, validation in
+:mod:`ingest_service.records`, storage in :mod:`ingest_service.storage`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import orjson
+import structlog
+from fastapi import FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ingest_service import body as body_mod
+from ingest_service.api_models import (
+    INGEST_REQUEST_BODY,
+    ErrorResponse,
+    HealthResponse,
+    IngestResponse,
+)
+from ingest_service.auth import AuthError, KeyRing, parse_keys
+from ingest_service.metrics import IngestMetrics
+from ingest_service.records import RecordError, ServiceNotAllowed, normalise
+from ingest_service.storage import Store, StoreUnavailable
+from nlq_platform.config import Settings, get_settings
+from nlq_platform.db import dsn as dsn_mod
+from nlq_platform.logging import configure_logging
+
+log = structlog.get_logger("ingest")
+MAX_IDEMPOTENCY_KEY = 200
+
+
+def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, media_type="application/json", headers=headers)
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    return _json(status, {"error": message}, headers)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service from settings (uvicorn calls this as a factory)."""
+    settings = settings or get_settings()
+    configure_logging(settings)
+    dsns = dsn_mod.resolve(settings)
+    keyring = KeyRing(parse_keys(settings.ingest_keys), enabled=settings.ingest_auth)
+    if keyring.enabled and not parse_keys(settings.ingest_keys):
+        log.warning("ingest.no_keys", hint="set NLQ_INGEST_KEYS=key=service or NLQ_INGEST_AUTH=false")
+    store = Store(
+        dsns.ingest,
+        min_size=settings.ingest_pool_min,
+        max_size=settings.ingest_pool_max,
+        acquire_timeout=settings.ingest_pool_timeout_s,
+        db_timeout=settings.ingest_db_timeout_s,
+    )
+    metrics = IngestMetrics()
+    retry_after = {"Retry-After": str(settings.ingest_retry_after_s)}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await store.warm_up()
+        log.info("ingest.started", database=dsn_mod.redact(dsns.ingest), auth=keyring.enabled)
+        yield
+        await store.close()
+
+    app = FastAPI(
+        title="nlq ingest service",
+        version="1.0.0",
+        description="Receives batches of structured log records and bulk-loads them into PostgreSQL "
+        "with binary COPY. Good records are stored, bad ones reported by index.",
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.metrics = metrics
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> Response:
+        return _error(exc.status_code, str(exc.detail), getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()))
+        return _error(400, f"invalid request: {where}: {first.get('msg', 'invalid')}")
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(_: Request, exc: Exception) -> Response:  # pragma: no cover - last resort
+        log.exception("ingest.unexpected_error", error=type(exc).__name__)
+        return _error(503, "the ingest service hit an unexpected error; retry later", retry_after)
+
+    @app.post(
+        "/logs",
+        summary="Ingest a batch of log records",
+        response_model=IngestResponse,
+        responses={
+            400: {"model": ErrorResponse, "description": "The body is not a batch of log records."},
+            401: {"model": ErrorResponse, "description": "Missing or unknown API key."},
+            403: {"model": ErrorResponse, "description": "No record is for the key's service."},
+            413: {"model": ErrorResponse, "description": "Body or batch larger than the limits."},
+            503: {"model": ErrorResponse, "description": "Database unavailable or busy; see Retry-After."},
+        },
+        openapi_extra={"requestBody": INGEST_REQUEST_BODY},
+    )
+    async def ingest_logs(
+        request: Request,
+        authorization: Annotated[str | None, Header(description="Bearer <api key>")] = None,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                alias="Idempotency-Key",
+                max_length=MAX_IDEMPOTENCY_KEY,
+                description="Makes a retried batch store nothing twice.",
+            ),
+        ] = None,
+    ) -> Response:
+        started = time.perf_counter()
+        response = await _ingest(request, authorization, idempotency_key)
+        metrics.responses.labels(str(response.status_code)).inc()
+        metrics.latency.observe(time.perf_counter() - started)
+        return response
+
+    async def _ingest(request: Request, authorization: str | None, idempotency_key: str | None) -> Response:
+        try:
+            principal = keyring.authenticate(authorization)
+        except AuthError as exc:
+            return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
+
+        limit = settings.ingest_max_body_bytes
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            return _error(413, f"body exceeds {limit} bytes")
+        chunks, size = [], 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return _error(413, f"body exceeds {limit} bytes")
+            chunks.append(chunk)
+        try:
+            parsed = body_mod.parse(
+                b"".join(chunks),
+                request.headers.get("content-type", "application/json"),
+                request.headers.get("content-encoding", ""),
+                limit,
+                settings.ingest_max_batch,
+            )
+        except body_mod.BodyError as exc:
+            return _error(exc.status, exc.message)
+
+        now = datetime.now(UTC)
+        rows: list[tuple[Any, ...]] = []
+        positions: list[int] = []
+        rejected: list[dict[str, Any]] = []
+        not_allowed = 0
+        for index, raw in enumerate(parsed.records):
+            if index in parsed.line_errors:
+                rejected.append({"index": index, "error": parsed.line_errors[index]})
+                continue
+            try:
+                rows.append(normalise(raw, now, principal.bound_service))
+                positions.append(index)
+            except ServiceNotAllowed as exc:
+                not_allowed += 1
+                rejected.append({"index": index, "error": str(exc)})
+            except RecordError as exc:
+                rejected.append({"index": index, "error": str(exc)})
+            except Exception as exc:  # noqa: BLE001 - untrusted input must never sink the batch
+                rejected.append({"index": index, "error": f"invalid record ({type(exc).__name__})"})
+
+        if parsed.records and not_allowed == len(parsed.records):
+            return _error(403, f"this API key may only write service {principal.bound_service!r}")
+
+        try:
+            result = await store.write(rows, idempotency_key) if (rows or idempotency_key) else None
+        except StoreUnavailable as exc:
+            log.warning("ingest.unavailable", reason=str(exc), records=len(rows))
+            return _error(503, str(exc), retry_after)
+
+        if result is not None and result.duplicate:
+            metrics.duplicates.inc()
+            return _json(200, {"accepted": result.accepted, "rejected": [], "duplicate": True})
+
+        if result is not None and result.failed:
+            rejected.extend({"index": positions[pos], "error": why} for pos, why in result.failed)
+            rejected.sort(key=lambda r: r["index"])
+        accepted = result.accepted if result is not None else 0
+        metrics.accepted.inc(accepted)
+        metrics.rejected.inc(len(rejected))
+        if rejected:
+            log.info("ingest.rejected", accepted=accepted, rejected=len(rejected), first=rejected[0]["error"])
+        return _json(200, {"accepted": accepted, "rejected": rejected, "duplicate": False})
+
+    @app.get("/healthz", response_model=HealthResponse, summary="Liveness: the process answers")
+    async def healthz() -> Response:
+        return _json(200, {"status": "ok"})
+
+    @app.get(
+        "/readyz",
+        response_model=HealthResponse,
+        summary="Readiness: the database answers",
+        responses={503: {"model": ErrorResponse, "description": "Database unavailable."}},
+    )
+    async def readyz() -> Response:
+        try:
+            await store.ping()
+        except StoreUnavailable as exc:
+            return _error(503, str(exc), retry_after)
+        return _json(200, {"status": "ready"})
+
+    @app.get(
+        "/metrics",
+        summary="Prometheus metrics",
+        response_class=Response,
+        responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
+    )
+    async def prometheus_metrics() -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,55 @@
+"""API keys: ``NLQ_INGEST_KEYS`` holds ``key=service`` pairs; ``*`` lets a key write any service."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+
+ANY_SERVICE = "*"
+
+
+class AuthError(Exception):
+    """Missing or unknown key (401)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who sent a batch: the service the key is bound to, or None for any service."""
+
+    bound_service: str | None
+
+
+def parse_keys(spec: str) -> dict[str, str]:
+    """``"k1=payment-api, k2=*"`` → ``{"k1": "payment-api", "k2": "*"}``."""
+    keys: dict[str, str] = {}
+    for item in spec.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        key, sep, service = item.partition("=")
+        if not sep or not key.strip() or not service.strip():
+            raise ValueError(f"NLQ_INGEST_KEYS entry {item!r} must look like key=service")
+        keys[key.strip()] = service.strip()
+    return keys
+
+
+class KeyRing:
+    """Looks up bearer keys in constant time per key."""
+
+    def __init__(self, keys: dict[str, str], enabled: bool = True) -> None:
+        self._keys = [(k.encode(), s) for k, s in keys.items()]
+        self.enabled = enabled
+
+    def authenticate(self, authorization: str | None) -> Principal:
+        if not self.enabled:
+            return Principal(bound_service=None)
+        if not authorization:
+            raise AuthError("missing Authorization: Bearer <key> header")
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthError("Authorization must be 'Bearer <key>'")
+        presented = token.strip().encode()
+        for key, service in self._keys:
+            if hmac.compare_digest(key, presented):
+                return Principal(bound_service=None if service == ANY_SERVICE else service)
+        raise AuthError("unknown API key")

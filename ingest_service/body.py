@@ -1,0 +1,90 @@
+"""Turning a request body into a list of wire records: JSON array, ``{"logs": [...]}`` or NDJSON,
+optionally gzip-compressed, within the configured size limits.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+NDJSON_TYPES = frozenset(
+    {"application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"}
+)
+
+
+class BodyError(Exception):
+    """The whole body is unusable; ``status`` is the HTTP answer (400 or 413)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class ParsedBody:
+    records: list[Any]
+    #: index → error for NDJSON lines that were not JSON (their neighbours still count)
+    line_errors: dict[int, str] = field(default_factory=dict)
+
+
+def gunzip(data: bytes, limit: int) -> bytes:
+    """Decompress with a hard output limit, so a small gzip bomb cannot exhaust memory."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise BodyError(400, f"body is not valid gzip: {exc}") from exc
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise BodyError(413, f"decompressed body exceeds {limit} bytes")
+    if not inflater.eof:
+        raise BodyError(400, "gzip body is truncated")
+    return out
+
+
+def _parse_ndjson(data: bytes) -> ParsedBody:
+    records: list[Any] = []
+    errors: dict[int, str] = {}
+    for line in data.splitlines():
+        if not line.strip():
+            continue
+        try:
+            records.append(orjson.loads(line))
+        except orjson.JSONDecodeError as exc:
+            errors[len(records)] = f"line is not valid JSON: {exc}"
+            records.append(None)
+    return ParsedBody(records, errors)
+
+
+def _parse_json(data: bytes) -> ParsedBody:
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise BodyError(400, f"body is not valid JSON: {exc}") from exc
+    if isinstance(doc, dict):
+        if "logs" in doc:
+            doc = doc["logs"]
+            if not isinstance(doc, list):
+                raise BodyError(400, '"logs" must be an array of log records')
+        else:  # a single record
+            doc = [doc]
+    if not isinstance(doc, list):
+        raise BodyError(400, 'body must be an array of log records or {"logs": [...]}')
+    return ParsedBody(doc)
+
+
+def parse(data: bytes, content_type: str, content_encoding: str, max_bytes: int, max_records: int) -> ParsedBody:
+    """Decode a request body; raise :class:`BodyError` when it cannot be a batch at all."""
+    encoding = content_encoding.strip().lower()
+    if encoding in ("gzip", "x-gzip"):
+        data = gunzip(data, max_bytes)
+    elif encoding not in ("", "identity"):
+        raise BodyError(400, f"unsupported Content-Encoding {content_encoding!r} (use gzip)")
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    parsed = _parse_ndjson(data) if media_type in NDJSON_TYPES else _parse_json(data)
+    if len(parsed.records) > max_records:
+        raise BodyError(413, f"batch has {len(parsed.records)} records; the limit is {max_records}")
+    return parsed

@@ -1,0 +1,265 @@
+"""Find the innermost *application* frame in a stack trace string.
+
+The ingest service uses this to fill ``function_name`` / ``file_path`` when a client sent a
+``stack_trace`` but not those fields, so questions like "which function fails most" work for
+every log source. Supported formats (auto-detected): Python tracebacks, V8 (Chrome, Node, Edge),
+Firefox/SpiderMonkey and Safari/JavaScriptCore.
+
+The input is untrusted and may be megabytes long, so the module never raises on any string, uses
+only linear-time regexes, and looks at no more than two fixed-size windows of the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+__all__ = ["FILE_PATH_MAX", "FUNCTION_NAME_MAX", "Frame", "innermost_app_frame"]
+
+FUNCTION_NAME_MAX = 300  # matches the VARCHAR(300) function_name column
+FILE_PATH_MAX = 1000  # matches the VARCHAR(1000) file_path column
+_WINDOW = 64 * 1024  # bytes of input examined per window; bounds the cost of huge inputs
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One stack frame; a field is None when the trace does not say (e.g. anonymous functions)."""
+
+    function_name: str | None
+    file_path: str | None
+    line: int | None
+
+
+def innermost_app_frame(stack_trace: str) -> Frame | None:
+    """Return the innermost application frame of ``stack_trace``, or None if nothing parses.
+
+    Library/runtime frames (site-packages, stdlib, node_modules, node: internals, native code,
+    browser extensions) are skipped because the column is meant to point at the user's code; if
+    every frame is a library frame, the innermost frame that has a file is returned instead.
+    """
+    if not isinstance(stack_trace, str) or not stack_trace:
+        return None
+    # Python prints the innermost frame last, so its tail matters most; JS prints it first.
+    for window in _windows(stack_trace, tail_first=True):
+        frame = _python_frame(window)
+        if frame is not None:
+            return _truncate(frame)
+    for window in _windows(stack_trace, tail_first=False):
+        frame = _js_frame(window)
+        if frame is not None:
+            return _truncate(frame)
+    return None
+
+
+def _windows(text: str, *, tail_first: bool) -> list[str]:
+    """Split huge input into a head and a tail window so the work stays bounded.
+
+    Both windows are tried: a multi-megabyte exception message can push the frames out of the
+    window where they would normally be.
+    """
+    if len(text) <= 2 * _WINDOW:
+        return [text]
+    head, tail = text[:_WINDOW], text[-_WINDOW:]
+    return [tail, head] if tail_first else [head, tail]
+
+
+def _truncate(frame: Frame) -> Frame:
+    """Clip to the database column sizes so the COPY never fails on an over-long value."""
+    return Frame(
+        function_name=frame.function_name[:FUNCTION_NAME_MAX] if frame.function_name else None,
+        file_path=frame.file_path[:FILE_PATH_MAX] if frame.file_path else None,
+        line=frame.line,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Python
+# --------------------------------------------------------------------------------------------
+
+_PY_HEADER = "Traceback (most recent call last):"
+# `[ \t|]*` also accepts the "  |   File ..." lines of ExceptionGroup tracebacks. Every part is a
+# simple character class bounded by a literal it cannot contain, so matching is linear.
+_PY_FRAME = re.compile(
+    r'^[ \t|]*File "([^"\r\n]+)", line ([0-9]{1,9})(?:, in ([^\r\n]+))?',
+    re.MULTILINE,
+)
+_PY_STDLIB = re.compile(r"[\\/]lib[\\/]python[0-9][0-9.]*[\\/]|[\\/]python[0-9]+[\\/]lib[\\/]", re.IGNORECASE)
+
+
+def _python_frame(text: str) -> Frame | None:
+    """Pick the frame from the last traceback block (the exception that was finally raised)."""
+    start = text.rfind(_PY_HEADER)
+    all_frames = _python_frames(text)
+    if not all_frames:
+        return None
+    last_block = _python_frames(text[start:]) if start > 0 else all_frames
+    # Innermost is printed last. Prefer app code in the final block, then app code in an earlier
+    # chained block (the final one may be raised purely inside a library), then anything.
+    for frames in (last_block, all_frames):
+        for frame in reversed(frames):
+            if not _is_python_library(frame.file_path or ""):
+                return frame
+    return (last_block or all_frames)[-1]
+
+
+def _python_frames(text: str) -> list[Frame]:
+    frames = []
+    for match in _PY_FRAME.finditer(text):
+        function = (match.group(3) or "").strip() or None
+        frames.append(Frame(function_name=function, file_path=match.group(1), line=int(match.group(2))))
+    return frames
+
+
+def _is_python_library(path: str) -> bool:
+    lowered = path.lower()
+    if "site-packages" in lowered or "dist-packages" in lowered:
+        return True
+    if path.startswith("<frozen") or path == "<string>":
+        return True
+    return _PY_STDLIB.search(path) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# JavaScript (V8, SpiderMonkey, JavaScriptCore)
+# --------------------------------------------------------------------------------------------
+
+# `:line:col` / `:line` at the very end of a location; bounded digit runs keep int() safe.
+_LINE_COL = re.compile(r":([0-9]{1,9})(?::([0-9]{1,9}))?\Z")
+# Firefox eval frames: "http://x/a.js line 2 > eval" -> the eval happened at a.js line 2.
+_GECKO_EVAL = re.compile(r" line ([0-9]{1,9}) > ")
+# A bare location line (old Safari anonymous frames): "http://x/a.js:1:2".
+_BARE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}://\S+:[0-9]{1,9}(?::[0-9]{1,9})?\Z")
+_WINDOWS_DRIVE = re.compile(r"/[A-Za-z]:[\\/]")
+_V8_AS_ALIAS = re.compile(r" \[as [^\]]*\]\Z")
+_GECKO_NESTED = re.compile(r"(?:/<)+\Z")
+
+# Locations that name no source file.
+_NO_FILE = frozenset(
+    {"<anonymous>", "native", "[native code]", "unknown location", "debugger eval code", "eval code"}
+)
+_JS_LIBRARY_PREFIXES = (
+    "node:",
+    "internal/",
+    "chrome-extension://",
+    "moz-extension://",
+    "safari-extension://",
+    "safari-web-extension://",
+    "webpack/bootstrap",
+)
+
+
+def _js_frame(text: str) -> Frame | None:
+    """Parse JS stack lines; innermost is first. V8 `at` lines win over `fn@url` lines."""
+    v8: list[Frame] = []
+    gecko: list[Frame] = []
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("at "):
+            frame = _parse_v8(line[3:].strip())
+            if frame is not None:
+                v8.append(frame)
+        elif not v8:
+            frame = _parse_gecko(line)
+            if frame is not None:
+                gecko.append(frame)
+    return _first_app_frame(v8 or gecko)
+
+
+def _first_app_frame(frames: Iterable[Frame]) -> Frame | None:
+    fallback = None
+    for frame in frames:
+        if frame.file_path is None:
+            continue
+        if not _is_js_library(frame.file_path):
+            return frame
+        if fallback is None:
+            fallback = frame
+    return fallback
+
+
+def _parse_v8(body: str) -> Frame | None:
+    """Parse the text after ``at``: ``fn (location)`` or a bare ``location`` (anonymous)."""
+    paren = body.find(" (")
+    if paren > 0 and body.endswith(")"):
+        function: str | None = body[:paren]
+        location = body[paren + 2 : -1].strip()
+    else:
+        function, location = None, body
+    if location.startswith("eval at "):
+        # "eval at fn (http://x/a.js:1:2), <anonymous>:1:1": report where eval was called.
+        open_ = location.rfind("(")
+        close = location.find(")", open_)
+        if open_ < 0 or close < 0:
+            return None
+        location = location[open_ + 1 : close]
+    file_path, line = _split_location(location)
+    if file_path is None and line is None and location not in _NO_FILE and not location.startswith("index "):
+        return None  # not a stack line, e.g. prose that happens to start with "at "
+    if function is not None:
+        function = _V8_AS_ALIAS.sub("", function)
+        for prefix in ("async ", "new "):
+            if function.startswith(prefix):
+                function = function[len(prefix) :]
+        function = function.strip()
+        if not function or function == "<anonymous>":
+            function = None
+    return Frame(function_name=function, file_path=file_path, line=line)
+
+
+def _parse_gecko(line: str) -> Frame | None:
+    """Parse Firefox/Safari ``fn@location`` lines (``@location`` when anonymous)."""
+    at = line.find("@")
+    if at < 0:
+        if _BARE_URL.match(line):
+            file_path, line_no = _split_location(line)
+            return Frame(function_name=None, file_path=file_path, line=line_no)
+        return None  # includes Safari's bare "[native code]" lines
+    function, location = line[:at], line[at + 1 :]
+    # Real names have no spaces except Safari's "global code" / "module code" / "eval code";
+    # this keeps prose such as "mail me at bob@example.com:25" from parsing as a frame.
+    if any(ch.isspace() for ch in function) and not function.endswith(" code"):
+        return None
+    file_path, line_no = _split_location(location)
+    if line_no is None and location != "[native code]":
+        return None
+    if function.startswith("async*"):
+        function = function[len("async*") :]
+    function = _GECKO_NESTED.sub("", function)
+    return Frame(function_name=function or None, file_path=file_path, line=line_no)
+
+
+def _split_location(location: str) -> tuple[str | None, int | None]:
+    """Split ``file:line:col`` into a normalised file path and line number."""
+    line: int | None = None
+    match = _LINE_COL.search(location)
+    if match is not None:
+        line = int(match.group(1))
+        location = location[: match.start()]
+    eval_match = _GECKO_EVAL.search(location)
+    if eval_match is not None:
+        location = location[: eval_match.start()]
+        line = int(eval_match.group(1))
+    location = location.strip()
+    if not location or location in _NO_FILE or location.startswith("index "):
+        return None, line
+    return _normalise_js_path(location), line
+
+
+def _normalise_js_path(path: str) -> str:
+    """Drop query/hash (cache busters) and turn ``file://`` URLs into plain paths."""
+    for sep in ("?", "#"):
+        cut = path.find(sep)
+        if cut > 0:
+            path = path[:cut]
+    if path.startswith("file://"):
+        path = path[len("file://") :]
+        if _WINDOWS_DRIVE.match(path):  # file:///C:/app/x.js -> C:/app/x.js
+            path = path[1:]
+    return path
+
+
+def _is_js_library(path: str) -> bool:
+    return "node_modules" in path or path.startswith(_JS_LIBRARY_PREFIXES)

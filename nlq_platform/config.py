@@ -1,0 +1,67 @@
+"""All configuration in one place: environment variables with the ``NLQ_`` prefix.
+
+Every part of the platform (CLI, ingest service, later Dagster and Streamlit) reads its settings
+through :func:`get_settings`, so a variable documented in the README means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings read from ``NLQ_*`` environment variables (see README, "Configuration")."""
+
+    model_config = SettingsConfigDict(env_prefix="NLQ_", extra="ignore")
+
+    # --- where state lives -------------------------------------------------------------------
+    home: Path = Field(default=REPO_ROOT / ".nlq", description="State directory (cluster, secrets, cache).")
+
+    # --- PostgreSQL ----------------------------------------------------------------------------
+    database_url: str | None = Field(
+        default=None,
+        description="Owner DSN of an existing server; when set, `nlq db up` starts nothing.",
+    )
+    pg_port: int = Field(default=54320, description="Port of the local cluster under .nlq/pg.")
+    pg_bin: Path | None = Field(default=None, description="Directory holding initdb/pg_ctl.")
+    pg_database: str = Field(default="nlq", description="Database name in the local cluster.")
+    ingest_database_url: str | None = Field(
+        default=None, description="DSN of the insert-only role (default: derived from the owner DSN)."
+    )
+    reader_database_url: str | None = Field(
+        default=None, description="DSN of the read-only role nlq_reader (default: derived)."
+    )
+    ingest_db_password: str | None = None
+    reader_db_password: str | None = None
+
+    # --- ingest service ------------------------------------------------------------------------
+    ingest_host: str = "127.0.0.1"
+    ingest_port: int = 8000
+    ingest_keys: str = Field(default="", description="Comma-separated key=service pairs; service may be *.")
+    ingest_auth: bool = Field(default=True, description="Set to false to switch API-key auth off.")
+    ingest_max_body_bytes: int = 16 * 1024 * 1024
+    ingest_max_batch: int = 10_000
+    ingest_pool_min: int = 1
+    ingest_pool_max: int = 4
+    ingest_pool_timeout_s: float = Field(
+        default=2.0, description="Longest wait for a pooled connection before answering 503."
+    )
+    ingest_db_timeout_s: float = Field(default=15.0, description="Longest COPY/connect before 503.")
+    ingest_retry_after_s: int = 2
+    ingest_workers: int = 1
+
+    # --- logging -------------------------------------------------------------------------------
+    log_level: str = "INFO"
+    log_format: str = Field(default="console", description="console or json")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()
