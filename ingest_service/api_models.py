@@ -62,7 +62,7 @@ class HealthResponse(BaseModel):
 _record_schema = LogRecord.model_json_schema()
 INGEST_REQUEST_BODY: dict[str, Any] = {
     "required": True,
-    "description": "A JSON array of records, {\"logs\": [...]}, or NDJSON (one record a line). "
+    "description": 'A JSON array of records, {"logs": [...]}, or NDJSON (one record a line). '
     "Content-Encoding: gzip is accepted.",
     "content": {
         "application/json": {

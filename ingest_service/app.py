@@ -172,7 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 rejected.append({"index": index, "error": str(exc)})
             except RecordError as exc:
                 rejected.append({"index": index, "error": str(exc)})
-            except Exception as exc:  # noqa: BLE001 - untrusted input must never sink the batch
+            except Exception as exc:
                 rejected.append({"index": index, "error": f"invalid record ({type(exc).__name__})"})
 
         if parsed.records and not_allowed == len(parsed.records):

@@ -76,7 +76,9 @@ def _parse_json(data: bytes) -> ParsedBody:
     return ParsedBody(doc)
 
 
-def parse(data: bytes, content_type: str, content_encoding: str, max_bytes: int, max_records: int) -> ParsedBody:
+def parse(
+    data: bytes, content_type: str, content_encoding: str, max_bytes: int, max_records: int
+) -> ParsedBody:
     """Decode a request body; raise :class:`BodyError` when it cannot be a batch at all."""
     encoding = content_encoding.strip().lower()
     if encoding in ("gzip", "x-gzip"):

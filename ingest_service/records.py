@@ -106,7 +106,12 @@ def parse_timestamp(value: Any, now: datetime) -> datetime:
             raise RecordError(
                 f"created_at must be ISO-8601 or epoch milliseconds (got {value!r:.40})"
             ) from exc
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError as exc:
+            raise RecordError(f"created_at is out of range ({value!r:.40})") from exc
     raise RecordError("created_at must be an ISO-8601 string or epoch milliseconds")
 
 

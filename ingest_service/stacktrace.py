@@ -81,7 +81,7 @@ _PY_HEADER = "Traceback (most recent call last):"
 # `[ \t|]*` also accepts the "  |   File ..." lines of ExceptionGroup tracebacks. Every part is a
 # simple character class bounded by a literal it cannot contain, so matching is linear.
 _PY_FRAME = re.compile(
-    r'^[ \t|]*File "([^"\r\n]+)", line ([0-9]{1,9})(?:, in ([^\r\n]+))?',
+    r'^[ \t|]*File "([^"\r\n]+)", line ([0-9]{1,9})(?![0-9])(?:, in ([^\r\n]+))?',
     re.MULTILINE,
 )
 _PY_STDLIB = re.compile(r"[\\/]lib[\\/]python[0-9][0-9.]*[\\/]|[\\/]python[0-9]+[\\/]lib[\\/]", re.IGNORECASE)

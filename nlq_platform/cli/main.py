@@ -8,8 +8,9 @@ import click
 
 from nlq_platform.cli.bench import bench
 from nlq_platform.cli.db import db
-from nlq_platform.cli.errors import UserFacingError
+from nlq_platform.cli.errors import UserFacingError, user_facing
 from nlq_platform.cli.ingest import ingest
+from nlq_platform.config import get_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -20,6 +21,15 @@ def cli() -> None:
 cli.add_command(db)
 cli.add_command(ingest)
 cli.add_command(bench)
+
+
+@cli.command()
+def demo() -> None:
+    """Set up and run the platform (PostgreSQL, migrations, ingest service); Ctrl-C stops it."""
+    from nlq_platform.demo import run
+
+    with user_facing("running the demo"):
+        run(get_settings())
 
 
 def main() -> None:
@@ -37,3 +47,7 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

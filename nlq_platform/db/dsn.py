@@ -42,7 +42,9 @@ def with_credentials(dsn: str, user: str, password: str) -> str:
 def with_database(dsn: str, database: str) -> str:
     """Return ``dsn`` pointing at another database of the same server."""
     parts = urlsplit(dsn)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + quote(database, safe=""), parts.query, parts.fragment))
+    return urlunsplit(
+        (parts.scheme, parts.netloc, "/" + quote(database, safe=""), parts.query, parts.fragment)
+    )
 
 
 def redact(dsn: str) -> str:

@@ -46,9 +46,7 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
-async def apply(
-    conn: asyncpg.Connection, migrations: list[Migration] | None = None
-) -> list[Migration]:
+async def apply(conn: asyncpg.Connection, migrations: list[Migration] | None = None) -> list[Migration]:
     """Apply what is missing; return the migrations applied by this call."""
     migrations = discover() if migrations is None else migrations
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_ID)
