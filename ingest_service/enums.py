@@ -14,8 +14,10 @@ HTTP_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 
 
 def _table(canonical: tuple[str, ...], aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    """Lower-cased spelling → canonical value."""
+    """Spelling → canonical value: the canonical spelling itself (the fast, common case) and
+    every lower-cased alias."""
     table = {value.lower(): value for value in canonical}
+    table.update({value: value for value in canonical})
     for value, spellings in aliases.items():
         for spelling in spellings:
             table[spelling] = value

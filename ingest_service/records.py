@@ -53,8 +53,6 @@ MAX_LENGTHS: dict[str, int] = {
     "function_name": 300,
     "file_path": 1000,
 }
-_TEXT_FIELDS = ("trace_id", "user_id", "session_id", "error_type", "stack_trace", "path", "action_type")
-KNOWN_FIELDS = frozenset(COLUMNS)
 MAX_DURATION_MS = 9_999_999.999  # DECIMAL(10, 3)
 DEFAULT_VERSION = "v0.0.0-dev"
 _EPOCH_SECONDS_BELOW = 100_000_000_000  # a number below this is seconds (ms would be before 1973)
@@ -162,83 +160,111 @@ def _metadata(explicit: Any, unknown: dict[str, Any] | None) -> str | None:
     return encoded.decode()
 
 
+#: column → its position in the row tuple
+_POS = {name: i for i, name in enumerate(COLUMNS)}
+#: plain text columns → (position, VARCHAR limit or None for TEXT)
+_TEXT_SLOTS = {
+    name: (_POS[name], MAX_LENGTHS.get(name))
+    for name in (
+        "service", "service_version", "user_id", "session_id", "error_type", "stack_trace", "path",
+        "action_type", "function_name", "file_path",
+    )
+}  # fmt: skip
+_ENUM_SLOTS = {
+    "level": (_POS["level"], enums.LEVEL_ALIASES),
+    "log_type": (_POS["log_type"], enums.SOURCE_ALIASES),
+    "environment": (_POS["environment"], enums.ENVIRONMENT_ALIASES),
+    "method": (_POS["method"], enums.METHOD_ALIASES),
+}
+_DEFAULT_ROW: tuple[Any, ...] = tuple(
+    {"level": "INFO", "environment": "development", "service_version": DEFAULT_VERSION, "deleted": False}.get(c)
+    for c in COLUMNS
+)
+_I_SERVICE, _I_LOG_TYPE, _I_MESSAGE = _POS["service"], _POS["log_type"], _POS["message"]
+_I_STACK, _I_FUNCTION, _I_FILE = _POS["stack_trace"], _POS["function_name"], _POS["file_path"]
+_I_VERSION = _POS["service_version"]
+
+
 def normalise(raw: Any, now: datetime, bound_service: str | None = None) -> tuple[Any, ...]:
     """One wire record → one row tuple in :data:`COLUMNS` order, or :class:`RecordError`.
 
     ``bound_service`` is the service the caller's API key may write for (None: any); a record
-    without ``service`` takes it.
+    without ``service`` takes it. One pass over the record's own fields: this runs for every
+    record the platform ingests.
     """
-    if not isinstance(raw, dict):
+    if type(raw) is not dict:
         raise RecordError("a log record must be a JSON object")
+    row = list(_DEFAULT_ROW)
+    created_at: Any = None
+    explicit_metadata: Any = None
+    unknown: dict[str, Any] | None = None
+    for key, value in raw.items():
+        if value is None:
+            continue
+        slot = _TEXT_SLOTS.get(key)
+        if slot is not None:
+            if type(value) is not str:
+                value = _text(value, key)
+            elif "\x00" in value:
+                value = _clean(value)
+            limit = slot[1]
+            if limit is not None and len(value) > limit:
+                raise RecordError(f"{key} is longer than {limit} characters ({len(value)})")
+            row[slot[0]] = value or None
+            continue
+        enum_slot = _ENUM_SLOTS.get(key)
+        if enum_slot is not None:
+            table = enum_slot[1]
+            canonical = table.get(value) if type(value) is str else None
+            if canonical is None:
+                try:
+                    canonical = enums.normalise_enum(value, table, key)
+                except ValueError as exc:
+                    raise RecordError(str(exc)) from exc
+            row[enum_slot[0]] = canonical
+        elif key == "message":
+            if type(value) is not str:
+                raise RecordError("message must be a string")
+            row[_I_MESSAGE] = _clean(value)
+        elif key == "created_at":
+            created_at = value
+        elif key == "trace_id":
+            row[_POS["trace_id"]] = _trace_id(value)
+        elif key == "duration_ms":
+            row[_POS["duration_ms"]] = _duration(value)
+        elif key == "deleted":
+            if type(value) is not bool:
+                raise RecordError("deleted must be true or false")
+            row[_POS["deleted"]] = value
+        elif key == "metadata":
+            explicit_metadata = value
+        else:
+            if unknown is None:
+                unknown = {}
+            unknown[key] = value
 
-    message = raw.get("message")
-    if message is None or message == "":
+    if not row[_I_MESSAGE]:
         raise RecordError("message is required")
-    if not isinstance(message, str):
-        raise RecordError("message must be a string")
-
-    service = _text(raw.get("service"), "service") or bound_service
-    if not service:
-        raise RecordError("service is required")
-    if bound_service is not None and service != bound_service:
+    service = row[_I_SERVICE]
+    if service is None:
+        if not bound_service:
+            raise RecordError("service is required")
+        row[_I_SERVICE] = bound_service
+    elif bound_service is not None and service != bound_service:
         raise ServiceNotAllowed(f"service {service!r} is not allowed for this API key")
-
-    log_type = raw.get("log_type")
-    if log_type is None:
+    if row[_I_LOG_TYPE] is None:
         raise RecordError("log_type is required")
-    try:
-        log_type = enums.normalise_enum(log_type, enums.SOURCE_ALIASES, "log_type")
-        level = raw.get("level")
-        level = "INFO" if level is None else enums.normalise_enum(level, enums.LEVEL_ALIASES, "level")
-        environment = raw.get("environment")
-        environment = (
-            "development"
-            if environment is None
-            else enums.normalise_enum(environment, enums.ENVIRONMENT_ALIASES, "environment")
-        )
-        method = raw.get("method")
-        if method is not None:
-            method = enums.normalise_enum(method, enums.METHOD_ALIASES, "method")
-    except ValueError as exc:
-        raise RecordError(str(exc)) from exc
+    if row[_I_VERSION] is None:
+        row[_I_VERSION] = DEFAULT_VERSION
 
-    texts = {name: _text(raw.get(name), name) for name in _TEXT_FIELDS if name != "trace_id"}
-    function_name = _text(raw.get("function_name"), "function_name")
-    file_path = _text(raw.get("file_path"), "file_path")
-    stack_trace = texts["stack_trace"]
-    if stack_trace and (function_name is None or file_path is None):
+    stack_trace = row[_I_STACK]
+    if stack_trace and (row[_I_FUNCTION] is None or row[_I_FILE] is None):
         frame = innermost_app_frame(stack_trace)
         if frame is not None:
-            function_name = function_name or frame.function_name
-            file_path = file_path or frame.file_path
+            row[_I_FUNCTION] = row[_I_FUNCTION] or frame.function_name
+            row[_I_FILE] = row[_I_FILE] or frame.file_path
 
-    deleted = raw.get("deleted")
-    if deleted is not None and not isinstance(deleted, bool):
-        raise RecordError("deleted must be true or false")
-
-    unknown = None
-    if len(raw.keys() - KNOWN_FIELDS):
-        unknown = {k: v for k, v in raw.items() if k not in KNOWN_FIELDS}
-
-    return (
-        parse_timestamp(raw.get("created_at"), now),
-        level,
-        log_type,
-        service,
-        environment,
-        _text(raw.get("service_version"), "service_version") or DEFAULT_VERSION,
-        _trace_id(raw.get("trace_id")),
-        texts["user_id"],
-        texts["session_id"],
-        texts["error_type"],
-        _clean(message),
-        stack_trace,
-        texts["path"],
-        method,
-        texts["action_type"],
-        function_name,
-        file_path,
-        _duration(raw.get("duration_ms")),
-        bool(deleted),
-        _metadata(raw.get("metadata"), unknown),
-    )
+    row[0] = parse_timestamp(created_at, now)
+    if explicit_metadata is not None or unknown is not None:
+        row[-1] = _metadata(explicit_metadata, unknown)
+    return tuple(row)
