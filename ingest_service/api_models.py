@@ -6,9 +6,17 @@ the spec and its readers; the validation that counts is :func:`ingest_service.re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ingest_service import enums
+
+# The canonical vocabularies, from one source (enums.py); the service also accepts their aliases.
+SourceType = Literal[enums.SOURCE_TYPES]  # type: ignore[valid-type]
+LogLevel = Literal[enums.LOG_LEVELS]  # type: ignore[valid-type]
+Environment = Literal[enums.ENVIRONMENTS]  # type: ignore[valid-type]
+HttpMethod = Literal[enums.HTTP_METHODS]  # type: ignore[valid-type]
 
 
 class LogRecord(BaseModel):
@@ -20,18 +28,26 @@ class LogRecord(BaseModel):
     service: str | None = Field(
         default=None, max_length=100, description="Service name; required unless the key is bound."
     )
-    log_type: str = Field(description="BACKEND, FRONTEND, MOBILE, IOT or WORKER (case-insensitive).")
-    level: str | None = Field(default=None, description="TRACE…FATAL; aliases such as warning, critical.")
-    environment: str | None = Field(default=None, description="production/staging/…; aliases prod, dev.")
+    log_type: SourceType = Field(
+        description="Source of the log. Case-insensitive; aliases such as backend, browser, job."
+    )
+    level: LogLevel | None = Field(
+        default=None, description="Default INFO. Case-insensitive; aliases such as warning, critical."
+    )
+    environment: Environment | None = Field(
+        default=None, description="Default development. Aliases such as prod, dev, stage."
+    )
     service_version: str | None = Field(default=None, max_length=50)
     created_at: str | float | None = Field(default=None, description="ISO-8601 or epoch milliseconds.")
-    trace_id: str | None = Field(default=None, max_length=36, description="32 hex digits (W3C).")
+    trace_id: str | None = Field(
+        default=None, max_length=32, description="32 hex digits (W3C); a dashed UUID is also accepted."
+    )
     user_id: str | None = Field(default=None, max_length=255)
     session_id: str | None = Field(default=None, max_length=100)
     error_type: str | None = Field(default=None, max_length=200)
     stack_trace: str | None = None
     path: str | None = Field(default=None, max_length=500)
-    method: str | None = Field(default=None, description="HTTP method (backend).")
+    method: HttpMethod | None = Field(default=None, description="HTTP method (backend); case-insensitive.")
     action_type: str | None = Field(default=None, max_length=50, description="click, submit … (frontend).")
     function_name: str | None = Field(default=None, max_length=300, description="Default: from stack_trace.")
     file_path: str | None = Field(default=None, max_length=1000, description="Default: from stack_trace.")
@@ -69,6 +85,7 @@ INGEST_REQUEST_BODY: dict[str, Any] = {
             "schema": {
                 "anyOf": [
                     {"type": "array", "items": _record_schema},
+                    _record_schema,
                     {
                         "type": "object",
                         "properties": {"logs": {"type": "array", "items": _record_schema}},
@@ -80,3 +97,11 @@ INGEST_REQUEST_BODY: dict[str, Any] = {
         "application/x-ndjson": {"schema": {"type": "array", "items": _record_schema}},
     },
 }
+
+
+def drop_unused_422(spec: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents 422 for every operation with parameters; this service answers 400."""
+    for path in spec.get("paths", {}).values():
+        for operation in path.values():
+            operation.get("responses", {}).pop("422", None)
+    return spec

@@ -14,9 +14,11 @@ from typing import Annotated, Any
 
 import orjson
 import structlog
-from fastapi import FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -26,6 +28,7 @@ from ingest_service.api_models import (
     ErrorResponse,
     HealthResponse,
     IngestResponse,
+    drop_unused_422,
 )
 from ingest_service.auth import AuthError, KeyRing, parse_keys
 from ingest_service.metrics import IngestMetrics
@@ -37,6 +40,8 @@ from nlq_platform.logging import configure_logging
 
 log = structlog.get_logger("ingest")
 MAX_IDEMPOTENCY_KEY = 200
+# Module level: FastAPI resolves the string annotations (PEP 563) against module globals.
+bearer = HTTPBearer(auto_error=False, description="An API key from NLQ_INGEST_KEYS.")
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -79,6 +84,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "with binary COPY. Good records are stored, bad ones reported by index.",
         lifespan=lifespan,
     )
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = drop_unused_422(
+                get_openapi(
+                    title=app.title, version=app.version, description=app.description, routes=app.routes
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.state.store = store
     app.state.metrics = metrics
 
@@ -112,7 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     async def ingest_logs(
         request: Request,
-        authorization: Annotated[str | None, Header(description="Bearer <api key>")] = None,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
         idempotency_key: Annotated[
             str | None,
             Header(
@@ -123,14 +138,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ] = None,
     ) -> Response:
         started = time.perf_counter()
-        response = await _ingest(request, authorization, idempotency_key)
+        response = await _ingest(request, credentials, idempotency_key)
         metrics.responses.labels(str(response.status_code)).inc()
         metrics.latency.observe(time.perf_counter() - started)
         return response
 
-    async def _ingest(request: Request, authorization: str | None, idempotency_key: str | None) -> Response:
+    async def _ingest(
+        request: Request, credentials: HTTPAuthorizationCredentials | None, idempotency_key: str | None
+    ) -> Response:
         try:
-            principal = keyring.authenticate(authorization)
+            principal = keyring.authenticate(credentials.credentials if credentials else None)
         except AuthError as exc:
             return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
 

@@ -177,7 +177,9 @@ _ENUM_SLOTS = {
     "method": (_POS["method"], enums.METHOD_ALIASES),
 }
 _DEFAULT_ROW: tuple[Any, ...] = tuple(
-    {"level": "INFO", "environment": "development", "service_version": DEFAULT_VERSION, "deleted": False}.get(c)
+    {"level": "INFO", "environment": "development", "service_version": DEFAULT_VERSION, "deleted": False}.get(
+        c
+    )
     for c in COLUMNS
 )
 _I_SERVICE, _I_LOG_TYPE, _I_MESSAGE = _POS["service"], _POS["log_type"], _POS["message"]
