@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "with binary COPY. Good records are stored, bad ones reported by index.",
         lifespan=lifespan,
     )
+
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             app.openapi_schema = drop_unused_422(
