@@ -76,17 +76,27 @@ def _parse_json(data: bytes) -> ParsedBody:
     return ParsedBody(doc)
 
 
-def parse(
-    data: bytes, content_type: str, content_encoding: str, max_bytes: int, max_records: int
-) -> ParsedBody:
-    """Decode a request body; raise :class:`BodyError` when it cannot be a batch at all."""
+def inflate(data: bytes, content_encoding: str, max_bytes: int) -> bytes:
+    """Undo ``Content-Encoding`` (gzip or none) within the size limit."""
     encoding = content_encoding.strip().lower()
     if encoding in ("gzip", "x-gzip"):
-        data = gunzip(data, max_bytes)
-    elif encoding not in ("", "identity"):
+        return gunzip(data, max_bytes)
+    if encoding not in ("", "identity"):
         raise BodyError(400, f"unsupported Content-Encoding {content_encoding!r} (use gzip)")
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    parsed = _parse_ndjson(data) if media_type in NDJSON_TYPES else _parse_json(data)
-    if len(parsed.records) > max_records:
-        raise BodyError(413, f"batch has {len(parsed.records)} records; the limit is {max_records}")
+    return data
+
+
+def is_ndjson(content_type: str) -> bool:
+    return content_type.split(";", 1)[0].strip().lower() in NDJSON_TYPES
+
+
+def parse(data: bytes, content_type: str, max_records: int) -> ParsedBody:
+    """Split an (inflated) body into wire records; :class:`BodyError` when it is no batch at all."""
+    parsed = _parse_ndjson(data) if is_ndjson(content_type) else _parse_json(data)
+    check_batch_size(len(parsed.records), max_records)
     return parsed
+
+
+def check_batch_size(count: int, max_records: int) -> None:
+    if count > max_records:
+        raise BodyError(413, f"batch has {count} records; the limit is {max_records}")

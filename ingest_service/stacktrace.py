@@ -89,26 +89,23 @@ _PY_STDLIB = re.compile(r"[\\/]lib[\\/]python[0-9][0-9.]*[\\/]|[\\/]python[0-9]+
 
 def _python_frame(text: str) -> Frame | None:
     """Pick the frame from the last traceback block (the exception that was finally raised)."""
-    start = text.rfind(_PY_HEADER)
-    all_frames = _python_frames(text)
-    if not all_frames:
+    matches = list(_PY_FRAME.finditer(text))
+    if not matches:
         return None
-    last_block = _python_frames(text[start:]) if start > 0 else all_frames
+    start = text.rfind(_PY_HEADER)
+    last_block = [m for m in matches if m.start() >= start] if start > 0 else matches
     # Innermost is printed last. Prefer app code in the final block, then app code in an earlier
     # chained block (the final one may be raised purely inside a library), then anything.
-    for frames in (last_block, all_frames):
-        for frame in reversed(frames):
-            if not _is_python_library(frame.file_path or ""):
-                return frame
-    return (last_block or all_frames)[-1]
+    for block in (last_block, matches):
+        for match in reversed(block):
+            if not _is_python_library(match.group(1)):
+                return _python_frame_of(match)
+    return _python_frame_of((last_block or matches)[-1])
 
 
-def _python_frames(text: str) -> list[Frame]:
-    frames = []
-    for match in _PY_FRAME.finditer(text):
-        function = (match.group(3) or "").strip() or None
-        frames.append(Frame(function_name=function, file_path=match.group(1), line=int(match.group(2))))
-    return frames
+def _python_frame_of(match: re.Match[str]) -> Frame:
+    function = (match.group(3) or "").strip() or None
+    return Frame(function_name=function, file_path=match.group(1), line=int(match.group(2)))
 
 
 def _is_python_library(path: str) -> bool:
