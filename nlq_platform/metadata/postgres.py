@@ -1,0 +1,85 @@
+"""Reading a schema snapshot and a value catalog straight from PostgreSQL.
+
+Used by the Text-to-SQL engine until (and whenever) no metadata cache exists, and by the Dagster
+``schema_snapshot`` / ``value_catalog`` assets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from nlq_platform.metadata.schema import Column, SchemaSnapshot, Table
+
+_COLUMNS_SQL = """
+SELECT a.attname AS name,
+       format_type(a.atttypid, a.atttypmod) AS type,
+       a.attnotnull AS not_null,
+       coalesce(col_description(c.oid, a.attnum), '') AS description,
+       coalesce((SELECT array_agg(e.enumlabel ORDER BY e.enumsortorder)
+                 FROM pg_enum e WHERE e.enumtypid = a.atttypid), '{}') AS enum_values
+FROM pg_attribute a
+JOIN pg_class c ON c.oid = a.attrelid
+JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relname = $1 AND n.nspname = $2 AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+
+#: Low-cardinality columns whose values questions name ("payment-api", "TimeoutError", "/checkout").
+CATALOG_COLUMNS: tuple[str, ...] = (
+    "service",
+    "error_type",
+    "path",
+    "environment",
+    "level",
+    "log_type",
+    "method",
+    "action_type",
+    "service_version",
+)
+
+
+async def fetch_table(conn: asyncpg.Connection, table: str, schema: str = "public") -> Table | None:
+    rows = await conn.fetch(_COLUMNS_SQL, table, schema)
+    if not rows:
+        return None
+    comment = await conn.fetchval(
+        "SELECT obj_description(format('%I.%I', $2::text, $1::text)::regclass, 'pg_class')", table, schema
+    )
+    columns = tuple(
+        Column(
+            name=r["name"],
+            type=r["type"],
+            mode="REQUIRED" if r["not_null"] else "NULLABLE",
+            description=r["description"],
+            enum_values=tuple(r["enum_values"]),
+        )
+        for r in rows
+    )
+    return Table(table_id=table, columns=columns, description=comment or "", source="postgres")
+
+
+async def fetch_snapshot(conn: asyncpg.Connection, tables: tuple[str, ...] = ("logs",)) -> SchemaSnapshot:
+    found = [t for t in [await fetch_table(conn, name) for name in tables] if t is not None]
+    return SchemaSnapshot(tables=tuple(found), dialect="postgres")
+
+
+async def fetch_value_catalog(
+    conn: asyncpg.Connection,
+    table: Table,
+    columns: tuple[str, ...] = CATALOG_COLUMNS,
+    limit: int = 200,
+) -> dict[str, list[dict[str, Any]]]:
+    """Top values (by frequency) of the low-cardinality columns that exist in ``table``."""
+    catalog: dict[str, list[dict[str, Any]]] = {}
+    for name in columns:
+        if table.column(name) is None:
+            continue
+        live = "AND deleted = FALSE" if table.column("deleted") else ""
+        rows = await conn.fetch(
+            f'SELECT "{name}"::text AS value, count(*) AS n FROM "{table.table_id}" '
+            f'WHERE "{name}" IS NOT NULL {live} GROUP BY 1 ORDER BY n DESC, 1 LIMIT {int(limit)}'
+        )
+        catalog[name] = [{"value": r["value"], "count": r["n"]} for r in rows]
+    return catalog
