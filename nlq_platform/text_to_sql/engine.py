@@ -1,0 +1,41 @@
+"""The engine interface: a question and a context in, one SQL query out.
+
+Every engine (offline, anthropic) implements :class:`Engine`; the CLI, Dagster and Streamlit call
+:func:`nlq_platform.text_to_sql.service.answer`, never an engine's internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from nlq_platform.text_to_sql.context import Context
+
+
+class NotUnderstood(Exception):
+    """The engine could not turn the question into SQL; the message says what it missed."""
+
+
+class InvalidSQL(Exception):
+    """Raised by a validator: the SQL was refused by the guard or by the database (EXPLAIN)."""
+
+
+#: Checks a candidate SQL (guard, then EXPLAIN); raises InvalidSQL with a reason to repair from.
+Validator = Callable[[str], None]
+
+
+@dataclass
+class Generation:
+    sql: str
+    engine: str
+    #: engine-specific detail: the offline plan, the model's explanation, repair attempts …
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class Engine(Protocol):
+    name: str
+
+    def generate(self, question: str, context: Context, validate: Validator | None = None) -> Generation:
+        """Return SQL for ``question`` or raise :class:`NotUnderstood`."""
+        ...
