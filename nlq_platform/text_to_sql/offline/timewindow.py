@@ -1,0 +1,140 @@
+"""Time expressions in Korean and English → a relative window or a bucket size.
+
+"지난 1시간", "최근 30분", "last 2 hours", "past 7 days", "오늘", "yesterday" become a
+:class:`Window` (``NOW() - INTERVAL '...'``, optionally bounded); "시간대별", "5분 단위",
+"hourly", "per day" become a :class:`Bucket`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# unit word → (canonical unit, minutes per unit)
+_UNITS: dict[str, tuple[str, int]] = {
+    "분": ("minute", 1), "minute": ("minute", 1), "minutes": ("minute", 1), "min": ("minute", 1),
+    "mins": ("minute", 1), "m": ("minute", 1),
+    "시간": ("hour", 60), "hour": ("hour", 60), "hours": ("hour", 60), "hr": ("hour", 60),
+    "hrs": ("hour", 60), "h": ("hour", 60),
+    "일": ("day", 1440), "day": ("day", 1440), "days": ("day", 1440), "d": ("day", 1440),
+    "주": ("week", 10080), "주일": ("week", 10080), "week": ("week", 10080), "weeks": ("week", 10080),
+}  # fmt: skip
+_NUMBER_WORDS = {
+    "한": 1, "하루": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "열": 10,
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
+    "twelve": 12, "twenty-four": 24, "thirty": 30, "an": 1, "a": 1,
+}  # fmt: skip
+
+_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
+_NUM_RE = r"\d+|" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True))
+
+# "지난 1시간", "최근 30분", "지난 7일간", "1시간 동안", "last 2 hours", "past 7 days", "within 30 minutes"
+_RELATIVE = re.compile(
+    rf"(?:(?:지난|최근|과거|last|past|previous|within|in\s+the\s+(?:last|past))\s*)?"
+    rf"(?P<n>{_NUM_RE})\s*(?P<unit>{_UNIT_RE})(?![a-z])\s*(?:간|동안|이내|내|사이|ago)?",
+    re.IGNORECASE,
+)
+# "지난 시간", "last hour", "past day", "this week" (no number)
+_SINGLE = re.compile(
+    r"(?:지난|최근|last|past|this|previous)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])",
+    re.IGNORECASE,
+)
+_KEYWORDS: dict[str, tuple[str, str | None]] = {
+    # phrase → (window start, window end); SQL fragments over NOW()
+    "오늘": ("DATE_TRUNC('day', NOW())", None),
+    "today": ("DATE_TRUNC('day', NOW())", None),
+    "어제": ("DATE_TRUNC('day', NOW()) - INTERVAL '1 day'", "DATE_TRUNC('day', NOW())"),
+    "yesterday": ("DATE_TRUNC('day', NOW()) - INTERVAL '1 day'", "DATE_TRUNC('day', NOW())"),
+    "이번 주": ("DATE_TRUNC('week', NOW())", None),
+    "this week": ("DATE_TRUNC('week', NOW())", None),
+    "일주일": ("NOW() - INTERVAL '7 days'", None),
+}
+
+
+@dataclass(frozen=True)
+class Window:
+    """``created_at > start`` (and ``< end`` when given); both are SQL expressions."""
+
+    start: str
+    end: str | None = None
+    #: the matched words, so the parser can skip them when looking for other meaning
+    text: str = ""
+
+    @classmethod
+    def last(cls, amount: int, unit: str, text: str = "") -> Window:
+        plural = "s" if amount != 1 else ""
+        return cls(start=f"NOW() - INTERVAL '{amount} {unit}{plural}'", text=text)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A time bucket: ``unit`` for DATE_TRUNC, and ``minutes`` > 1 for 5-/10-/15-minute buckets."""
+
+    unit: str  # minute, hour, day, week
+    minutes: int = 1
+    text: str = ""
+
+
+def _number(token: str) -> int:
+    return int(token) if token.isdigit() else _NUMBER_WORDS[token.lower()]
+
+
+def parse_window(question: str) -> Window | None:
+    """The time window a question asks about, or None when it names none."""
+    lowered = question.lower()
+    for phrase, (start, end) in _KEYWORDS.items():
+        if phrase in lowered:
+            return Window(start=start, end=end, text=phrase)
+    for match in _RELATIVE.finditer(lowered):
+        if _is_bucket_phrase(lowered, match.end()):
+            continue  # "5분 단위" is a bucket, not a window
+        unit, _ = _UNITS[match.group("unit").lower()]
+        amount = _number(match.group("n"))
+        if unit == "week":
+            unit, amount = "day", amount * 7
+        return Window.last(amount, unit, match.group(0))
+    single = _SINGLE.search(lowered)
+    if single:
+        word = single.group("unit")
+        unit = {"시간": "hour", "하루": "day", "주": "week", "일주일": "week"}.get(word, word)
+        if unit == "week":
+            return Window.last(7, "day", single.group(0))
+        return Window.last(1, unit, single.group(0))
+    return None
+
+
+_BUCKET_SUFFIX = re.compile(r"\s*(?:단위|간격|마다|씩|별|buckets?|intervals?|windows?)")
+_BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
+    (re.compile(r"시간대별|시간별|시간 단위|매시간|hourly|per hour|by hour|each hour|every hour|hour by hour"),
+     Bucket("hour")),
+    (re.compile(r"일별|날짜별|하루 단위|일 단위|daily|per day|by day|each day|by date|per date|day by day"),
+     Bucket("day")),
+    (re.compile(r"분별|분 단위|분당|per minute|by minute|each minute|every minute|minutely"), Bucket("minute")),
+    (re.compile(r"주별|주 단위|weekly|per week|by week"), Bucket("week")),
+)  # fmt: skip
+_N_MINUTE_BUCKET = re.compile(
+    r"(?P<n>\d+)\s*(?:분|-?\s*min(?:ute)?s?)\s*(?:단위|간격|마다|씩|별|buckets?|intervals?|windows?)"
+    r"|(?:every|per|each|by|in)\s+(?P<n2>\d+)\s*-?\s*min(?:ute)?s?"
+    r"|(?P<n3>\d+)\s*-\s*min(?:ute)?",
+    re.IGNORECASE,
+)
+
+
+def _is_bucket_phrase(text: str, end: int) -> bool:
+    return _BUCKET_SUFFIX.match(text, end) is not None
+
+
+def parse_bucket(question: str) -> Bucket | None:
+    """The time bucket a question groups by ("5분 단위", "hourly"), or None."""
+    lowered = question.lower()
+    match = _N_MINUTE_BUCKET.search(lowered)
+    if match:
+        minutes = int(match.group("n") or match.group("n2") or match.group("n3"))
+        if minutes in (60,):
+            return Bucket("hour", text=match.group(0))
+        return Bucket("minute", minutes=max(1, minutes), text=match.group(0))
+    for pattern, bucket in _BUCKET_WORDS:
+        found = pattern.search(lowered)
+        if found:
+            return Bucket(bucket.unit, bucket.minutes, text=found.group(0))
+    return None
