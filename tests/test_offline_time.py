@@ -38,7 +38,9 @@ def test_yesterday_is_bounded() -> None:
     assert window is not None and window.end == "DATE_TRUNC('day', NOW())"
 
 
-@pytest.mark.parametrize("question", ["어떤 에러가 가장 많이 발생했어?", "top 5 slowest endpoints", "user_123 journey"])
+@pytest.mark.parametrize(
+    "question", ["어떤 에러가 가장 많이 발생했어?", "top 5 slowest endpoints", "user_123 journey"]
+)
 def test_no_window(question: str) -> None:
     assert parse_window(question) is None
 

@@ -1,0 +1,153 @@
+"""Entity linking: the words of a question → values that exist in the data.
+
+Values come from the value catalog (what is really in the table), never from a list of expected
+questions: "payment api", "결제 API" and "payment-api" all link to the catalog's ``payment-api``;
+"타임아웃 에러" and "timeouts" to ``TimeoutError``. Identifiers (user ids, trace ids) and numeric
+thresholds ("1초 넘은", "over 500 ms") are recognised by their shape.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Korean (and a few English) domain words → the English words values are spelled with.
+GLOSSARY: dict[str, str] = {
+    "결제": "payment", "지불": "payment", "주문": "order", "로그인": "login", "인증": "authentication",
+    "검색": "search", "재고": "inventory", "장바구니": "cart", "카트": "cart", "상품": "products",
+    "제품": "products", "체크아웃": "checkout", "타임아웃": "timeout", "시간 초과": "timeout",
+    "시간초과": "timeout", "데이터베이스 연결": "database connection", "db 연결": "database connection",
+    "디비 연결": "database connection", "db connection": "database connection",
+    "결제 거절": "payment declined", "결제 거부": "payment declined", "거절": "declined",
+    "유효성": "validation", "검증": "validation", "네트워크": "network", "타입": "type",
+    "워커": "worker", "웹": "web", "프론트": "frontend", "백엔드": "backend",
+    "프로덕션": "production", "운영": "production", "스테이징": "staging", "개발": "development",
+    "클릭": "click", "제출": "submit", "이동": "navigate", "조회": "view", "페이지뷰": "view",
+    "timeouts": "timeout", "timed out": "timeout",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A catalog value a question refers to, and the words that referred to it."""
+
+    column: str
+    value: str
+    text: str
+
+
+def _camel_words(value: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", value).lower()
+
+
+def surface_forms(column: str, value: str) -> set[str]:
+    """How a question may spell ``value``: as is, with spaces for - and _, CamelCase split,
+    and for error types without the trailing "error"."""
+    forms = {value.lower()}
+    spaced = re.sub(r"[-_]+", " ", value).lower()
+    forms.add(spaced)
+    if column == "error_type":
+        words = _camel_words(value)
+        forms.add(words)
+        if words.endswith(" error") and len(words) > len(" error") + 3:
+            forms.add(words.removesuffix(" error"))
+            forms.add(words.removesuffix(" error").replace(" ", ""))
+    if column == "path" and value.startswith("/"):
+        forms.add(value.lower().rstrip("/"))
+    if column == "service":
+        forms.add(spaced.replace(" api", " api").strip())
+    return {f for f in forms if len(f) >= 3}
+
+
+def english_view(question: str) -> str:
+    """The question lower-cased with Korean domain words glossed into English (kept in place)."""
+    text = question.lower()
+    for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):
+        if korean in text:
+            text = text.replace(korean, f" {english} ")
+    return re.sub(r"\s+", " ", text)
+
+
+def _find(form: str, text: str) -> re.Match[str] | None:
+    # ASCII boundaries only: Korean particles attach to the word before them ("payment-api의")
+    return re.search(rf"(?<![a-z0-9_/-]){re.escape(form)}(?![a-z0-9_-])", text)
+
+
+def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
+    """Every catalog value the question names; longest matches win, no overlaps."""
+    text = english_view(question)
+    candidates: list[tuple[int, int, str, str, str]] = []  # (start, end, column, value, form)
+    for column, values in catalog.items():
+        for value in values:
+            for form in surface_forms(column, value):
+                match = _find(form, text)
+                if match:
+                    candidates.append((match.start(), match.end(), column, value, form))
+    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+    taken: list[tuple[int, int]] = []
+    mentions: list[Mention] = []
+    for start, end, column, value, form in candidates:
+        if any(start < e and s < end for s, e in taken):
+            continue
+        taken.append((start, end))
+        mentions.append(Mention(column=column, value=value, text=form))
+    mentions.sort(key=lambda m: text.find(m.text))
+    return mentions
+
+
+USER_ID = re.compile(r"(?<![a-z0-9_])user[_-]?(\d+)(?![0-9])", re.IGNORECASE)
+TRACE_ID = re.compile(r"(?<![0-9a-z])[0-9a-f]{32}(?![0-9a-z])", re.IGNORECASE)
+
+
+def user_ids(question: str) -> list[str]:
+    return [f"user_{m.group(1)}" for m in USER_ID.finditer(question)]
+
+
+def trace_ids(question: str) -> list[str]:
+    return [m.group(0).lower() for m in TRACE_ID.finditer(question)]
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """``duration_ms <op> value`` from "1초 넘은", "over 500 ms", "2초 이상"."""
+
+    op: str
+    value_ms: float
+    text: str
+
+
+_DURATION = re.compile(
+    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>ms|밀리초|millis(?:econds?)?|초|s\b|sec(?:onds?)?\b|분\b|minutes?\b)",
+    re.IGNORECASE,
+)
+_ABOVE = re.compile(
+    r"넘|초과|이상|over|above|more than|longer than|greater than|slower than|exceed|>|at least"
+)
+_BELOW = re.compile(r"미만|이하|under|below|less than|faster than|shorter than|<")
+_INCLUSIVE = re.compile(r"이상|이하|at least|at most|>=|<=")
+
+
+def duration_threshold(question: str) -> Threshold | None:
+    """A latency threshold, when a duration sits next to a comparison word."""
+    lowered = question.lower()
+    for match in _DURATION.finditer(lowered):
+        unit = match.group("unit").lower()
+        factor = (
+            1.0
+            if unit.startswith(("ms", "밀리", "milli"))
+            else 60_000.0
+            if unit.startswith(("분", "min"))
+            else 1000.0
+        )
+        # the comparison word must belong to this number: stop at the neighbouring numbers
+        after = re.split(r"\d", lowered[match.end() : match.end() + 8], maxsplit=1)[0]
+        before = re.split(r"\d", lowered[max(0, match.start() - 16) : match.start()])[-1]
+        around = before + match.group(0) + after
+        if _BELOW.search(after) or _BELOW.search(before):
+            op = "<=" if _INCLUSIVE.search(around) else "<"
+        elif _ABOVE.search(after) or _ABOVE.search(before):
+            op = ">=" if _INCLUSIVE.search(around) else ">"
+        else:
+            continue
+        return Threshold(op=op, value_ms=float(match.group("n")) * factor, text=match.group(0))
+    return None
