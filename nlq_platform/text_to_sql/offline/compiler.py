@@ -1,0 +1,104 @@
+"""Plan → SQL. The plan is written as PostgreSQL, parsed by sqlglot and generated for the target
+dialect, so one plan serves PostgreSQL and BigQuery tables alike."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlglot
+
+from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
+from nlq_platform.text_to_sql.offline.timewindow import Bucket
+
+
+def quote_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return repr(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def measure_sql(m: Measure) -> str:
+    col = m.column or "*"
+    match m.kind:
+        case "count":
+            body = "COUNT(*)" if m.column is None else f"COUNT({col})"
+        case "count_distinct":
+            body = f"COUNT(DISTINCT {col})"
+        case "avg" | "max" | "min" | "sum":
+            body = f"{m.kind.upper()}({col})"
+        case "percentile":
+            body = f"PERCENTILE_CONT({m.fraction}) WITHIN GROUP (ORDER BY {col})"
+        case "error_rate":
+            body = (
+                "ROUND(100.0 * COUNT(*) FILTER (WHERE level IN ('ERROR', 'FATAL')) / NULLIF(COUNT(*), 0), 2)"
+            )
+        case "first_seen":
+            body = "MIN(created_at)"
+        case "last_seen":
+            body = "MAX(created_at)"
+        case _:
+            raise ValueError(f"unknown measure {m.kind}")
+    return f"{body} AS {m.alias}"
+
+
+def bucket_sql(bucket: Bucket) -> tuple[str, str]:
+    """(expression, alias) of a time bucket."""
+    if bucket.unit == "minute" and bucket.minutes > 1:
+        expr = (
+            "DATE_TRUNC('minute', created_at) - "
+            f"(EXTRACT(MINUTE FROM created_at)::int % {bucket.minutes}) * INTERVAL '1 minute'"
+        )
+        return expr, "time_bucket"
+    return f"DATE_TRUNC('{bucket.unit}', created_at)", bucket.unit
+
+
+def filter_sql(f: Filter) -> str:
+    match f.op:
+        case "not_null":
+            return f"{f.column} IS NOT NULL"
+        case "null":
+            return f"{f.column} IS NULL"
+        case "in":
+            return f"{f.column} IN ({', '.join(quote_literal(v) for v in f.value)})"
+        case "like_any":
+            return "(" + " OR ".join(f"{f.column} LIKE {quote_literal(f'%{v}%')}" for v in f.value) + ")"
+        case "=" | "!=" | ">" | ">=" | "<" | "<=":
+            return f"{f.column} {f.op} {quote_literal(f.value)}"
+    raise ValueError(f"unknown filter op {f.op}")
+
+
+def to_postgres(plan: Plan) -> str:
+    select: list[str] = []
+    group: list[str] = []
+    if plan.is_listing:
+        select = list(plan.columns)
+    else:
+        if plan.bucket is not None:
+            expr, alias = bucket_sql(plan.bucket)
+            select.append(f"{expr} AS {alias}")
+            group.append(alias)
+        select += plan.dimensions
+        group += plan.dimensions
+        select += [measure_sql(m) for m in plan.measures]
+    where = [filter_sql(f) for f in plan.filters]
+    if plan.window is not None:
+        where.append(f"created_at > {plan.window.start}")
+        if plan.window.end:
+            where.append(f"created_at < {plan.window.end}")
+    where.append("deleted = FALSE")
+    sql = f"SELECT {', '.join(select)} FROM {plan.table} WHERE {' AND '.join(where)}"
+    if group:
+        sql += f" GROUP BY {', '.join(group)}"
+    if plan.order:
+        sql += " ORDER BY " + ", ".join(f"{key} {'DESC' if desc else 'ASC'}" for key, desc in plan.order)
+    if plan.limit is not None:
+        sql += f" LIMIT {plan.limit}"
+    return sql
+
+
+def compile_plan(plan: Plan, dialect: str = "postgres") -> str:
+    """The plan as SQL in ``dialect`` (validated by parsing it with sqlglot)."""
+    expression = sqlglot.parse_one(to_postgres(plan), read="postgres")
+    return expression.sql(dialect=dialect)

@@ -1,0 +1,96 @@
+"""The words the offline parser understands, Korean and English side by side.
+
+Each entry names a concept (a measure, a dimension, an intent), not a question: any phrasing that
+uses these words is understood the same way.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def words(*phrases: str) -> re.Pattern[str]:
+    """A pattern matching any phrase; English phrases only on ASCII word boundaries."""
+    parts = []
+    for phrase in phrases:
+        escaped = re.escape(phrase).replace(r"\ ", r"\s*")
+        parts.append(rf"(?<![a-z]){escaped}(?![a-z])" if phrase.isascii() else escaped)
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
+ERROR = words("에러", "오류", "error", "errors", "실패", "failure", "failures", "failed", "exception",
+              "exceptions", "장애", "문제")  # fmt: skip
+FATAL = words("fatal", "치명", "크리티컬", "critical")
+WARN = words("경고", "warning", "warnings", "warn")
+LATENCY = words("응답시간", "응답 시간", "latency", "latencies", "response time", "response times",
+                "duration", "처리 시간", "처리시간", "소요 시간", "소요시간", "느린", "slow", "slowest",
+                "slower", "빠른", "fastest", "faster", "지연", "걸린", "took", "오래 걸", "성능", "performance",
+                "밀리초")  # fmt: skip
+COUNT = words("몇 건", "몇건", "몇 개", "몇개", "몇 번", "몇번", "건수", "횟수", "how many", "count",
+              "number of", "얼마나 많", "얼마나 발생", "총", "total", "volume")  # fmt: skip
+DISTINCT_USERS = words("몇 명", "몇명", "사용자 수", "유저 수", "사용자수", "how many users",
+                       "number of users", "distinct users", "unique users", "users affected",
+                       "affected users count")  # fmt: skip
+USERS = words("사용자", "유저", "고객", "user", "users", "customer", "customers")
+SESSIONS = words("세션", "session", "sessions")
+ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "error rate", "failure rate", "error ratio",
+                   "percentage of errors", "에러 비중")  # fmt: skip
+AVERAGE = words("평균", "average", "avg", "mean")
+MEDIAN = words("중앙값", "중간값", "median", "p50")
+P95 = words("p95", "95퍼센타일", "95 퍼센타일", "95%", "95th", "95번째")
+P99 = words("p99", "99퍼센타일", "99 퍼센타일", "99%", "99th")
+MAXIMUM = words("최대", "max", "maximum", "가장 오래", "longest", "peak")
+MINIMUM = words("최소", "min", "minimum", "가장 짧", "shortest")
+MOST = words("가장 많", "제일 많", "많이 발생", "most", "top", "상위", "highest", "worst", "busiest",
+             "가장 긴", "제일 긴", "가장 느린", "제일 느린", "slowest", "longest", "가장 높", "큰 순",
+             "많은 순", "순위", "rank")  # fmt: skip
+LEAST = words("가장 적", "제일 적", "least", "fewest", "lowest", "가장 빠른", "제일 빠른", "fastest",
+              "가장 낮")  # fmt: skip
+LISTING = words("목록", "리스트", "list", "로그", "logs", "메시지", "messages", "내역", "기록", "records",
+                "entries", "show me the", "무슨 일", "what happened", "어떤 일", "journey", "여정", "흐름",
+                "timeline", "타임라인", "trace", "추적", "history", "활동", "activity", "what did",
+                "did", "events", "이벤트")  # fmt: skip
+LAST_ONE = words("마지막", "최근", "last", "latest", "most recent", "recent")
+REQUESTS = words("요청", "request", "requests", "호출", "calls", "트래픽", "traffic", "hits")
+TREND = words("추이", "추세", "트렌드", "trend", "over time", "시계열", "변화")
+
+#: dimension column → words that ask to group by it
+DIMENSIONS: dict[str, re.Pattern[str]] = {
+    "service": words("서비스별", "서비스마다", "서비스 별", "어느 서비스", "어떤 서비스", "무슨 서비스",
+                     "which service", "which services", "per service", "by service", "each service",
+                     "services", "서비스들"),
+    "error_type": words("에러 유형", "에러유형", "에러 종류", "에러종류", "오류 유형", "오류 종류", "어떤 에러",
+                        "무슨 에러", "어떤 오류", "error type", "error types", "which error", "which errors",
+                        "what errors", "what error", "kinds of error", "types of error", "예외 종류"),
+    "path": words("엔드포인트", "endpoint", "endpoints", "api별", "어느 api", "어떤 api", "which api",
+                  "apis", "경로별", "어느 경로", "path", "paths", "페이지별", "어느 페이지", "어떤 페이지",
+                  "which page", "which pages", "pages", "per page", "url"),
+    "function_name": words("함수", "function", "functions", "어느 코드", "which code"),
+    "user_id": words("사용자별", "유저별", "per user", "by user", "each user", "which users", "사용자 목록",
+                     "유저 목록", "list of users", "users list", "어떤 사용자", "어느 사용자", "누가", "who"),
+    "environment": words("환경별", "환경마다", "by environment", "per environment", "each environment",
+                         "which environment"),
+    "service_version": words("버전별", "버전마다", "by version", "per version", "each version", "versions",
+                             "어느 버전", "which version", "버전 간", "버전"),
+    "level": words("레벨별", "로그 레벨", "by level", "per level", "severity", "심각도"),
+    "method": words("메서드별", "메소드별", "by method", "per method", "http method"),
+    "action_type": words("액션별", "행동별", "액션 유형", "action type", "by action", "per action", "어떤 행동"),
+    "log_type": words("로그 타입별", "소스별", "by source", "per source", "log type"),
+}  # fmt: skip
+
+#: words → values searched in paths: "결제" flows span the checkout page and the payment API
+FLOW_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "payment": ("checkout", "payment"),
+    "order": ("order",),
+    "login": ("login",),
+    "cart": ("cart",),
+    "search": ("search",),
+}
+
+TOP_N = re.compile(
+    r"(?:top|상위|하위|bottom)\s*(\d+)"
+    r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만)"
+    r"|(\d+)\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"
+    r"endpoints|errors|pages|apis|paths|functions)",
+    re.IGNORECASE,
+)

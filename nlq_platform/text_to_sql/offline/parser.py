@@ -1,0 +1,208 @@
+"""Question → :class:`Plan`, by concepts: which measure, over what, filtered how, in which window.
+
+The parser recognises concepts through the lexicon, values through the catalog (entity linking),
+and windows, buckets and thresholds through their own small grammars. It then applies the
+engine's analysis conventions — an error breakdown also shows affected users, an endpoint
+latency ranking also shows p95 — so that answers are complete, not just literal.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from nlq_platform.text_to_sql.engine import NotUnderstood
+from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.compiler import bucket_sql
+from nlq_platform.text_to_sql.offline.entities import (
+    Mention,
+    duration_threshold,
+    english_view,
+    link_values,
+    trace_ids,
+    user_ids,
+)
+from nlq_platform.text_to_sql.offline.plan import Measure, Plan
+from nlq_platform.text_to_sql.offline.timewindow import Window, parse_bucket, parse_window
+
+JOURNEY_COLUMNS = ["created_at", "log_type", "service", "path", "level", "message", "error_type"]
+LISTING_COLUMNS = ["created_at", "service", "level", "path", "error_type", "message"]
+INCIDENT_WINDOW = Window.last(1, "hour")
+PERFORMANCE_WINDOW = Window.last(24, "hour")
+
+
+def _top_n(text: str) -> int | None:
+    match = lx.TOP_N.search(text)
+    if not match:
+        return None
+    return int(next(g for g in match.groups() if g))
+
+
+def _dimensions(text: str) -> list[str]:
+    found = [(m.start(), column) for column, pattern in lx.DIMENSIONS.items() if (m := pattern.search(text))]
+    return [column for _, column in sorted(found)]
+
+
+def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
+    """Understand ``question`` or raise :class:`NotUnderstood` saying what was missing."""
+    text = english_view(question)
+    plan = Plan()
+    window = parse_window(question)
+    bucket = parse_bucket(question)
+    mentions = link_values(question, catalog)
+    users, traces = user_ids(question), trace_ids(question)
+    threshold = duration_threshold(question)
+
+    by_column: dict[str, list[Mention]] = defaultdict(list)
+    for m in mentions:
+        by_column[m.column].append(m)
+
+    about_errors = bool(lx.ERROR.search(text)) or "error_type" in by_column
+    about_latency = bool(lx.LATENCY.search(text)) or threshold is not None
+    listing = bool(lx.LISTING.search(text))
+    dims = _dimensions(text)
+
+    # --- journeys: what one user or one trace did -----------------------------------------
+    if (users or traces) and (listing or not (lx.COUNT.search(text) or dims)):
+        plan.columns = list(JOURNEY_COLUMNS)
+        for uid in users:
+            plan.add_filter("user_id", "=", uid)
+        for tid in traces:
+            plan.add_filter("trace_id", "=", tid)
+        flows = [v for word, values in lx.FLOW_CONCEPTS.items() if word in text for v in values]
+        if flows and not by_column.get("path"):
+            plan.add_filter("path", "like_any", flows)
+        _apply_mentions(plan, by_column, skip={"path"} if flows else set())
+        if traces and not users:
+            plan.order = [("created_at", False)]
+            plan.window = window
+        else:
+            plan.order = [("created_at", True)]
+            plan.limit = _top_n(text) or 20
+            plan.window = window or (INCIDENT_WINDOW if lx.LAST_ONE.search(text) else PERFORMANCE_WINDOW)
+        plan.notes.append("journey")
+        return plan
+
+    # --- measures ---------------------------------------------------------------------------
+    primary: Measure
+    percentile = 0.95 if lx.P95.search(text) else 0.99 if lx.P99.search(text) else None
+    if lx.MEDIAN.search(text):
+        percentile = 0.5
+    if lx.ERROR_RATE.search(text):
+        primary = Measure("error_rate", "error_rate_pct")
+        about_errors = False  # a rate needs every row, not just errors
+    elif about_latency and percentile is not None:
+        primary = Measure("percentile", f"p{round(percentile * 100)}_duration_ms", "duration_ms", percentile)
+    elif about_latency and lx.MAXIMUM.search(text) and not lx.AVERAGE.search(text):
+        primary = Measure("max", "max_duration_ms", "duration_ms")
+    elif about_latency and lx.MINIMUM.search(text) and not lx.AVERAGE.search(text):
+        primary = Measure("min", "min_duration_ms", "duration_ms")
+    elif about_latency and (lx.AVERAGE.search(text) or dims or bucket) and threshold is None:
+        primary = Measure("avg", "avg_duration_ms", "duration_ms")
+    elif lx.DISTINCT_USERS.search(text):
+        primary = Measure("count_distinct", "user_count", "user_id")
+    elif lx.SESSIONS.search(text) and lx.COUNT.search(text):
+        primary = Measure("count_distinct", "session_count", "session_id")
+    elif lx.COUNT.search(text) or dims or bucket or lx.MOST.search(text) or about_errors or about_latency:
+        primary = Measure(
+            "count", "error_count" if about_errors else "request_count" if about_latency else "count"
+        )
+    elif listing or mentions:
+        primary = None  # type: ignore[assignment]
+    else:
+        raise NotUnderstood(
+            "I could not tell what to measure or list. Try e.g. '지난 1시간 에러 몇 건?' or "
+            "'average response time per endpoint over the last 24 hours'."
+        )
+
+    # --- filters ----------------------------------------------------------------------------
+    _apply_mentions(plan, by_column)
+    for uid in users:
+        plan.add_filter("user_id", "=", uid)
+    for tid in traces:
+        plan.add_filter("trace_id", "=", tid)
+    if threshold is not None:
+        plan.add_filter("duration_ms", threshold.op, threshold.value_ms)
+    if about_errors and "error_type" not in by_column and "level" not in by_column:
+        levels = ["ERROR", "FATAL"] if lx.FATAL.search(text) else ["ERROR"]
+        if len(levels) == 1:
+            plan.add_filter("level", "=", "ERROR")
+        else:
+            plan.add_filter("level", "in", levels)
+
+    # --- listings: rows, not aggregates ------------------------------------------------------
+    if primary is None:
+        plan.columns = list(LISTING_COLUMNS)
+        plan.order = [("created_at", True)]
+        plan.limit = _top_n(text) or 50
+        plan.window = window or INCIDENT_WINDOW
+        return plan
+
+    plan.bucket = bucket
+    # Incidents are looked at over the last hour; performance (latency, requests, timeouts) over a day.
+    performance = about_latency or "timeout" in text or bool(lx.REQUESTS.search(text))
+    plan.window = window or (PERFORMANCE_WINDOW if performance else INCIDENT_WINDOW)
+    # a column pinned to one value by a filter is no dimension ("/api/v1/payment 엔드포인트의 …")
+    pinned = {f.column for f in plan.filters if f.op == "="}
+    plan.dimensions = [
+        d for d in dims if d not in pinned and not (d == "user_id" and primary.column == "user_id")
+    ]
+    plan.measures = [primary]
+    _conventions(plan, primary, text, by_column)
+
+    n = _top_n(text)
+    if plan.bucket is not None:
+        plan.order = [(bucket_sql(plan.bucket)[1], False)]
+    elif plan.dimensions:
+        descending = not lx.LEAST.search(text)
+        if not plan.order:
+            plan.order = [(primary.alias, descending)]
+    if n is not None and plan.bucket is None:
+        plan.limit = n
+    return plan
+
+
+def _apply_mentions(plan: Plan, by_column: dict[str, list[Mention]], skip: set[str] = frozenset()) -> None:
+    for column, found in by_column.items():
+        if column in skip:
+            continue
+        values = list(dict.fromkeys(m.value for m in found))
+        if len(values) == 1:
+            plan.add_filter(column, "=", values[0])
+        else:
+            plan.add_filter(column, "in", values)
+
+
+def _conventions(plan: Plan, primary: Measure, text: str, by_column: dict[str, list[Mention]]) -> None:
+    """Companion measures and filters that make an analysis complete (the engine's house style)."""
+    dims = plan.dimensions
+    if primary.column == "duration_ms":
+        plan.add_filter("duration_ms", "not_null")
+    if "error_type" in dims and primary.kind == "count":
+        plan.measures.append(Measure("count_distinct", "affected_users", "user_id"))
+    if "user_id" in dims:
+        plan.add_filter("user_id", "not_null")
+        if primary.kind == "count":
+            plan.measures += [Measure("first_seen", "first_seen"), Measure("last_seen", "last_seen")]
+            plan.limit = plan.limit or 20
+    if "error_type" in by_column and dims == ["service"] and primary.kind == "count":
+        if lx.REQUESTS.search(text) or lx.LATENCY.search(text) or "timeout" in text:
+            plan.dimensions = ["service", "path"]
+            plan.measures.append(Measure("avg", "avg_duration_ms", "duration_ms"))
+        else:
+            plan.dimensions = ["service", "function_name"]
+            plan.measures += [Measure("first_seen", "first_seen"), Measure("last_seen", "last_seen")]
+    if primary.column == "duration_ms" and "path" in plan.dimensions and plan.bucket is None:
+        plan.add_filter("path", "not_null")
+        if not plan.has_filter("log_type"):
+            plan.add_filter("log_type", "=", "BACKEND")
+        plan.measures = [
+            Measure("count", "request_count"),
+            Measure("avg", "avg_duration_ms", "duration_ms"),
+            Measure("max", "max_duration_ms", "duration_ms"),
+            Measure("percentile", "p95_duration_ms", "duration_ms", 0.95),
+        ]
+        if primary not in plan.measures:
+            plan.measures.append(primary)
+        plan.order = [(primary.alias, not lx.LEAST.search(text))]
+    if primary.column == "duration_ms" and plan.bucket is not None and primary.kind == "avg":
+        plan.measures = [Measure("count", "request_count"), primary]

@@ -1,0 +1,63 @@
+"""The offline engine's intermediate form: what a question asks, before any SQL.
+
+A :class:`Plan` says which measures over which dimensions and time buckets, under which filters
+and window, in which order and how many — or, for listings and journeys, which rows. The parser
+fills it from words; :mod:`.compiler` turns it into SQL for the target dialect.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlq_platform.text_to_sql.offline.timewindow import Bucket, Window
+
+
+@dataclass(frozen=True)
+class Measure:
+    """An aggregate: ``count``, ``count_distinct``, ``avg``, ``max``, ``min``, ``sum``,
+    ``percentile`` (with ``fraction``), ``error_rate``, ``first_seen`` or ``last_seen``."""
+
+    kind: str
+    alias: str
+    column: str | None = None
+    fraction: float | None = None
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``column op value``; ops: ``=``, ``!=``, ``in``, ``like_any``, ``>``, ``>=``, ``<``, ``<=``,
+    ``not_null``."""
+
+    column: str
+    op: str
+    value: Any = None
+
+
+@dataclass
+class Plan:
+    table: str = "logs"
+    measures: list[Measure] = field(default_factory=list)
+    dimensions: list[str] = field(default_factory=list)
+    bucket: Bucket | None = None
+    filters: list[Filter] = field(default_factory=list)
+    window: Window | None = None
+    #: (output alias or column, descending?)
+    order: list[tuple[str, bool]] = field(default_factory=list)
+    limit: int | None = None
+    #: for listings: the columns to show, newest or oldest first per ``order``
+    columns: list[str] = field(default_factory=list)
+    #: what the parser understood, in words (shown to the analyst, used for the answer)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_listing(self) -> bool:
+        return not self.measures
+
+    def has_filter(self, column: str) -> bool:
+        return any(f.column == column for f in self.filters)
+
+    def add_filter(self, column: str, op: str, value: Any = None) -> None:
+        candidate = Filter(column, op, value)
+        if candidate not in self.filters:
+            self.filters.append(candidate)
