@@ -29,8 +29,7 @@ LATENCY = words("응답시간", "응답 시간", "latency", "latencies", "respon
 COUNT = words("몇 건", "몇건", "몇 개", "몇개", "몇 번", "몇번", "건수", "횟수", "how many", "count",
               "number of", "얼마나 많", "얼마나 발생", "총", "total", "volume")  # fmt: skip
 DISTINCT_USERS = words("몇 명", "몇명", "사용자 수", "유저 수", "사용자수", "how many users",
-                       "number of users", "distinct users", "unique users", "users affected",
-                       "affected users count")  # fmt: skip
+                       "number of users", "distinct users", "unique users", "how many customers")  # fmt: skip
 USERS = words("사용자", "유저", "고객", "user", "users", "customer", "customers")
 SESSIONS = words("세션", "session", "sessions")
 ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "error rate", "failure rate", "error ratio",
@@ -67,7 +66,8 @@ DIMENSIONS: dict[str, re.Pattern[str]] = {
                   "which page", "which pages", "pages", "per page", "url"),
     "function_name": words("함수", "function", "functions", "어느 코드", "which code"),
     "user_id": words("사용자별", "유저별", "per user", "by user", "each user", "which users", "사용자 목록",
-                     "유저 목록", "list of users", "users list", "어떤 사용자", "어느 사용자", "누가", "who"),
+                     "유저 목록", "list of users", "users list", "affected users", "users affected", "show the users",
+                     "영향받은 사용자", "영향 받은 사용자", "어떤 사용자", "어느 사용자", "누가", "who"),
     "environment": words("환경별", "환경마다", "by environment", "per environment", "each environment",
                          "which environment"),
     "service_version": words("버전별", "버전마다", "by version", "per version", "each version", "versions",

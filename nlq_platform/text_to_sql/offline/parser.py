@@ -60,6 +60,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     about_latency = bool(lx.LATENCY.search(text)) or threshold is not None
     listing = bool(lx.LISTING.search(text))
     dims = _dimensions(text)
+    if about_errors and not dims and "error_type" not in by_column and (lx.MOST.search(text) or _top_n(text)):
+        dims = ["error_type"]  # "the most frequent errors" ranks error types
 
     # --- journeys: what one user or one trace did -----------------------------------------
     if (users or traces) and (listing or not (lx.COUNT.search(text) or dims)):
@@ -102,6 +104,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         primary = Measure("count_distinct", "user_count", "user_id")
     elif lx.SESSIONS.search(text) and lx.COUNT.search(text):
         primary = Measure("count_distinct", "session_count", "session_id")
+    elif listing and not (lx.COUNT.search(text) or dims or bucket or lx.MOST.search(text)):
+        primary = None  # type: ignore[assignment]
     elif lx.COUNT.search(text) or dims or bucket or lx.MOST.search(text) or about_errors or about_latency:
         primary = Measure(
             "count", "error_count" if about_errors else "request_count" if about_latency else "count"
@@ -131,7 +135,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
 
     # --- listings: rows, not aggregates ------------------------------------------------------
     if primary is None:
-        plan.columns = list(LISTING_COLUMNS)
+        plan.columns = LISTING_COLUMNS + (["duration_ms"] if about_latency else [])
         plan.order = [("created_at", True)]
         plan.limit = _top_n(text) or 50
         plan.window = window or INCIDENT_WINDOW

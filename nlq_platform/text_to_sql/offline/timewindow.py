@@ -31,7 +31,7 @@ _NUM_RE = r"\d+|" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=l
 # "지난 1시간", "최근 30분", "지난 7일간", "1시간 동안", "last 2 hours", "past 7 days", "within 30 minutes"
 _RELATIVE = re.compile(
     rf"(?:(?:지난|최근|과거|last|past|previous|within|in\s+the\s+(?:last|past))\s*)?"
-    rf"(?P<n>{_NUM_RE})\s*(?P<unit>{_UNIT_RE})(?![a-z])\s*(?:간|동안|이내|내|사이|ago)?",
+    rf"(?<![a-z0-9])(?P<n>{_NUM_RE})\s*(?P<unit>{_UNIT_RE})(?![a-z])\s*(?:간|동안|이내|내|사이|ago)?",
     re.IGNORECASE,
 )
 # "지난 시간", "last hour", "past day", "this week" (no number)

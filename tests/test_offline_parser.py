@@ -1,0 +1,57 @@
+"""The offline parser on phrasings of its own (the eval scenarios are measured separately)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlq_platform.text_to_sql.engine import NotUnderstood
+from nlq_platform.text_to_sql.offline.compiler import compile_plan
+from nlq_platform.text_to_sql.offline.parser import parse
+
+CATALOG = {
+    "service": ["payment-api", "order-api", "web-app"],
+    "error_type": ["DatabaseConnectionError", "TimeoutError", "NetworkError"],
+    "path": ["/api/v1/payment", "/api/v1/orders", "/checkout"],
+    "level": ["INFO", "WARN", "ERROR", "FATAL"],
+    "environment": ["production", "staging"],
+}
+
+
+def test_count_with_window_and_level() -> None:
+    plan = parse("how many errors were logged in the past 3 hours?", CATALOG)
+    assert [m.kind for m in plan.measures] == ["count"]
+    assert plan.window is not None and "3 hours" in plan.window.start
+    assert ("level", "=", "ERROR") in [(f.column, f.op, f.value) for f in plan.filters]
+
+
+def test_ranking_of_error_types_includes_affected_users() -> None:
+    plan = parse("가장 자주 나는 에러 상위 3개", CATALOG)
+    assert plan.dimensions == ["error_type"] and plan.limit == 3
+    assert [m.alias for m in plan.measures] == ["error_count", "affected_users"]
+
+
+def test_a_pinned_dimension_is_a_filter_not_a_group() -> None:
+    plan = parse("order-api 서비스의 일별 요청 수", CATALOG)
+    assert plan.dimensions == [] and plan.bucket is not None and plan.bucket.unit == "day"
+
+
+def test_latency_ranking_by_endpoint() -> None:
+    plan = parse("which endpoints are the slowest by median latency?", CATALOG)
+    assert plan.dimensions == ["path"]
+    assert plan.order[0] == ("p50_duration_ms", True)
+
+
+def test_threshold_and_listing() -> None:
+    sql = compile_plan(parse("payment-api에서 2초 이상 걸린 요청 로그 보여줘", CATALOG))
+    assert "duration_ms >= 2000.0" in sql and "service = 'payment-api'" in sql and "LIMIT" in sql
+
+
+def test_trace_journey_is_in_time_order() -> None:
+    plan = parse("trace 4bf92f3577b34da6a3ce929d0e0e4736 의 흐름을 보여줘", CATALOG)
+    assert plan.is_listing and plan.order == [("created_at", False)]
+
+
+@pytest.mark.parametrize("question", ["오늘 날씨 어때?", "tell me a joke", "안녕하세요"])
+def test_off_topic_questions_are_not_guessed(question: str) -> None:
+    with pytest.raises(NotUnderstood):
+        parse(question, CATALOG)
