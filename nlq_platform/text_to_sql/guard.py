@@ -12,16 +12,15 @@ The database role is read-only as well; the guard is the first line, not the onl
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, SqlglotError, TokenError
-from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import Scope, traverse_scope
+from sqlglot.tokens import TokenType
 
 from nlq_platform.metadata.schema import SchemaSnapshot, Table
 
@@ -114,24 +113,29 @@ def guard(
     sql: str, schema: SchemaSnapshot, *, dialect: str | None = None, default_limit: int = 1000
 ) -> GuardedQuery:
     """Check ``sql`` against ``schema`` and return the SQL to run, or raise GuardError."""
-    dialect = dialect or schema.dialect or "postgres"
+    try:
+        return _guard(sql, schema, dialect or schema.dialect or "postgres", default_limit)
+    except RecursionError as exc:  # sqlglot recurses per nesting level
+        raise GuardError("the SQL is too deeply nested to check") from exc
+
+
+def _guard(sql: str, schema: SchemaSnapshot, dialect: str, default_limit: int) -> GuardedQuery:
     root = _parse_single(sql, dialect)
     if isinstance(root, exp.Subquery) and not root.alias:  # "(SELECT …)"
         root = root.unnest()
     _check_nodes(root, sql, dialect)
     try:
         scopes = traverse_scope(root)
-    except SqlglotError as exc:
+        real = _check_tables(root, scopes, schema)
+        _Columns(real, dialect).check(scopes)
+        deleted_added = _add_soft_delete_filters(scopes, real)
+    except SqlglotError as exc:  # e.g. a duplicated subquery alias
         raise GuardError(f"could not analyse the query: {exc}") from exc
-    real = _check_tables(root, scopes, schema)
-    _check_columns(root, real, schema, dialect)
-    deleted_added = _add_soft_delete_filters(scopes, real)
     limit_added = _bound_limit(root, default_limit)
     out = root.sql(dialect=dialect, comments=False)
-    # What we hand on must itself be one read-only query; re-parse it so a generator quirk can
-    # never turn a checked AST into something else.
-    if not isinstance(_parse_single(out, dialect), exp.Query):
-        raise GuardError("internal error: the rewritten SQL is not a single query")
+    # Cheap insurance against a generator quirk: the output must still be a single statement.
+    if any(tok.token_type == TokenType.SEMICOLON for tok in sqlglot.tokenize(out, read=dialect)):
+        raise GuardError("internal error: the rewritten SQL is not a single statement")
     tables = tuple(sorted({t.table_id for t in real.values()}))
     return GuardedQuery(out, tables, limit_added, deleted_added)
 
@@ -187,6 +191,8 @@ def _check_nodes(root: exp.Expr, sql: str, dialect: str) -> None:
             raise GuardError("locking clauses (FOR UPDATE / FOR SHARE) are not allowed")
         if isinstance(node, exp.Func):
             _check_function(node)
+        elif isinstance(node, exp.Operator):  # OPERATOR(schema.op) may name any function
+            raise GuardError("OPERATOR(...) syntax is not allowed")
         elif isinstance(node, exp.Dot) and isinstance(node.expression, exp.Func):
             raise GuardError(f"schema-qualified function calls are not allowed: {node.sql(dialect=dialect)}")
         elif isinstance(node, exp.From | exp.Join):
@@ -253,9 +259,13 @@ def _check_tables(root: exp.Expr, scopes: list[Scope], schema: SchemaSnapshot) -
             source = scope.sources.get(table.alias_or_name)
             if isinstance(source, Scope):
                 continue  # a CTE
+            if source is not table:
+                raise GuardError(
+                    f"the name '{table.alias_or_name}' is used for two tables; give each its own alias"
+                )
             name = ".".join(_table_ref(table))
             known = _lookup(table, schema)
-            if source is not table or known is None:
+            if known is None:
                 known_ids = [t.table_id for t in schema.tables]
                 close = difflib.get_close_matches(name, known_ids, n=3)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
@@ -270,58 +280,151 @@ def _check_tables(root: exp.Expr, scopes: list[Scope], schema: SchemaSnapshot) -
 # --- columns ------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def _mapping(schema: SchemaSnapshot) -> dict[str, dict[str, str]]:
-    """sqlglot schema mapping keyed by a stand-in name per snapshot table (ids may be dotted)."""
-    return {f"__t{i}": {c.name: "TEXT" for c in t.columns} for i, t in enumerate(schema.tables)}
+class _Columns:
+    """Resolves every column reference per sqlglot scope: a column of a FROM item (table, CTE,
+    subquery, VALUES) of its scope or an enclosing one (correlated subqueries), or a SELECT
+    alias of its own scope (``GROUP BY time_bucket``, ``ORDER BY error_count``). Column names
+    follow the dialect's identifier rules (in PostgreSQL ``"Service"`` is not ``service``); a
+    FROM item whose columns cannot be known (``VALUES`` without names) accepts any name."""
+
+    def __init__(self, real: dict[int, Table], dialect: str) -> None:
+        self.real = real
+        self.dialect = Dialect.get_or_raise(dialect)
+        self._outputs: dict[int, list[str] | None] = {}
+        self._sources: dict[int, dict[str, frozenset[str] | None]] = {}
+
+    def name(self, node: exp.Expr | None) -> str:
+        """An identifier's name as the database resolves it (PostgreSQL: unquoted → lower)."""
+        if not isinstance(node, exp.Identifier):
+            return node.name if node is not None else ""
+        copy = exp.Identifier(this=node.this, quoted=node.quoted)
+        return self.dialect.normalize_identifier(copy).name
+
+    def check(self, scopes: list[Scope]) -> None:
+        for scope in scopes:
+            expr = scope.expression
+            if isinstance(expr, exp.SetOperation):  # ORDER BY of a UNION: its output names
+                outputs = self.outputs(scope)
+                for col in _own_columns(scope):
+                    if outputs is not None and self.name(col.this) not in outputs:
+                        raise GuardError(_unknown_column(col.name, outputs))
+            elif isinstance(expr, exp.Select):
+                aliases = {
+                    self.name(p.args.get("alias")) for p in expr.expressions if isinstance(p, exp.Alias)
+                }
+                for col in _own_columns(scope):
+                    self.resolve(scope, col, aliases)
+
+    def resolve(self, scope: Scope, col: exp.Column, aliases: set[str]) -> None:
+        name, table = self.name(col.this), col.table.lower()
+        if not table and name in aliases:
+            return
+        candidates = set(aliases)
+        current: Scope | None = scope
+        while current is not None:
+            sources = self.sources(current)
+            if table:
+                if table in sources:
+                    cols = sources[table]
+                    if isinstance(col.this, exp.Star) or cols is None or name in cols:
+                        return
+                    raise GuardError(_unknown_column(f"{col.table}.{col.name}", cols, name))
+            else:
+                hits = [alias for alias, cols in sources.items() if cols is not None and name in cols]
+                if len(hits) > 1:
+                    raise GuardError(
+                        f"column '{col.name}' is ambiguous (in {', '.join(hits)}); "
+                        "prefix it with a table alias"
+                    )
+                if hits or any(cols is None for cols in sources.values()):
+                    return
+                candidates |= {c for cols in sources.values() if cols for c in cols}
+            current = current.parent
+        if table:
+            raise GuardError(f"unknown table or alias '{col.table}' in {col.sql()}")
+        raise GuardError(_unknown_column(col.name, candidates))
+
+    def sources(self, scope: Scope) -> dict[str, frozenset[str] | None]:
+        """Column names of each FROM item of ``scope``, by lower-cased alias."""
+        key = id(scope)
+        if key not in self._sources:
+            self._sources[key] = {
+                alias.lower(): _frozen(self.source_columns(node, source))
+                for alias, (node, source) in scope.selected_sources.items()
+            }
+        return self._sources[key]
+
+    def source_columns(self, node: exp.Expr, source: exp.Table | Scope) -> list[str] | None:
+        if isinstance(source, Scope):
+            base = self.outputs(source)
+        elif id(source) in self.real:
+            base = [
+                self.name(exp.Identifier(this=c.name, quoted=True)) for c in self.real[id(source)].columns
+            ]
+        else:
+            base = None
+        return self.renamed(node.args.get("alias"), base)
+
+    def outputs(self, scope: Scope) -> list[str] | None:
+        """Output column names of a CTE / subquery / UNION / VALUES scope; None if unknowable."""
+        key = id(scope)
+        if key in self._outputs:
+            return self._outputs[key]
+        expr = scope.expression
+        result: list[str] | None = None
+        if isinstance(expr, exp.SetOperation) and scope.set_operation_scopes:
+            result = self.outputs(scope.set_operation_scopes[0])
+        elif isinstance(expr, exp.Select):
+            result = []
+            for proj in expr.expressions:
+                if isinstance(proj, exp.Star) or (
+                    isinstance(proj, exp.Column) and isinstance(proj.this, exp.Star)
+                ):
+                    wanted = proj.table.lower() if isinstance(proj, exp.Column) else ""
+                    for alias, (node, source) in scope.selected_sources.items():
+                        if wanted and alias.lower() != wanted:
+                            continue
+                        cols = self.source_columns(node, source)
+                        if cols is None:
+                            result = None
+                            break
+                        result.extend(cols)
+                    if result is None:
+                        break
+                elif isinstance(proj, exp.Alias):
+                    result.append(self.name(proj.args.get("alias")))
+                elif isinstance(proj, exp.Column):
+                    result.append(self.name(proj.this))
+                elif isinstance(proj, exp.Func):  # PostgreSQL names it after the function
+                    result.append(_function_name(proj))
+        parent = expr.parent
+        if isinstance(parent, exp.CTE | exp.Subquery):  # WITH c(a, b) AS … / (…) AS s(a, b)
+            result = self.renamed(parent.args.get("alias"), result)
+        elif isinstance(expr, exp.Values):
+            result = self.renamed(expr.args.get("alias"), None)
+        self._outputs[key] = result
+        return result
+
+    def renamed(self, alias: exp.Expr | None, base: list[str] | None) -> list[str] | None:
+        """Apply a column alias list (``AS t(a, b)``) to the first columns of ``base``."""
+        names = [self.name(c) for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+        if not names:
+            return base
+        return names + (base[len(names) :] if base else [])
 
 
-def _check_columns(root: exp.Expr, real: dict[int, Table], schema: SchemaSnapshot, dialect: str) -> None:
-    """Every column must resolve (table column, CTE/subquery output, or SELECT alias). sqlglot's
-    qualify does the resolving, on a copy whose real tables are renamed to stand-ins."""
-    copy = root.copy()
-    index = {id(t): i for i, t in enumerate(schema.tables)}
-    pairs = [
-        (orig, node)
-        for orig, node in zip(root.walk(), copy.walk(), strict=True)
-        if isinstance(node, exp.Table) and id(orig) in real
-    ]
-    for orig, node in pairs:  # rename after walking: renaming changes the copy's shape
-        if True:
-            if not node.args.get("alias"):
-                node.set("alias", exp.TableAlias(this=node.this.copy()))
-            node.set("this", exp.to_identifier(f"__t{index[id(real[id(orig)])]}"))
-            node.set("db", None)
-            node.set("catalog", None)
-    try:
-        qualify(
-            copy,
-            dialect=dialect,
-            schema=_mapping(schema),
-            validate_qualify_columns=True,
-            quote_identifiers=False,
-            identify=False,
-        )
-    except Exception as exc:  # fail closed: whatever qualify cannot resolve is refused
-        raise GuardError(_column_message(str(exc), root, real)) from exc
+def _own_columns(scope: Scope) -> list[exp.Column]:
+    return [node for node in scope.walk() if type(node) is exp.Column]
 
 
-def _column_message(msg: str, root: exp.Expr, real: dict[int, Table]) -> str:
-    msg = msg.splitlines()[0] if msg else msg
-    candidates = {c.name for t in real.values() for c in t.columns}
-    candidates |= {a.alias for a in root.find_all(exp.Alias) if a.alias}
-    if m := re.search(r"Ambiguous column '([^']+)'", msg):
-        return f"column '{m[1]}' is ambiguous; prefix it with a table alias"
-    if m := re.search(r"Unknown table: (\S+)", msg):
-        return f"unknown table or alias '{m[1]}' in a column reference"
-    m = re.search(r"Column '([^']+)' could not be resolved", msg) or re.search(
-        r"Unknown (?:output )?column: (\S+)", msg
-    )
-    if m:
-        close = difflib.get_close_matches(m[1].lower(), sorted(candidates), n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        return f"unknown column '{m[1]}'{hint}"
-    return f"could not resolve the query's columns: {msg}"
+def _frozen(cols: list[str] | None) -> frozenset[str] | None:
+    return None if cols is None else frozenset(cols)
+
+
+def _unknown_column(shown: str, candidates: Iterable[str], name: str | None = None) -> str:
+    close = difflib.get_close_matches((name or shown).lower(), sorted(candidates), n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown column '{shown}'{hint}"
 
 
 # --- soft delete --------------------------------------------------------------------------------
@@ -343,7 +446,7 @@ def _conditions(select: exp.Select) -> Iterator[exp.Expr]:
 def _constrains_deleted(select: exp.Select, alias: str) -> bool:
     """True if a predicate of this scope mentions the alias's deleted column (``deleted =
     FALSE``, ``NOT l.deleted``, ``deleted = TRUE`` …): the analyst already decided. An
-    unqualified ``deleted`` is this table's, since qualify refused it if ambiguous."""
+    unqualified ``deleted`` is this table's: the column check refused it if ambiguous."""
     for condition in _conditions(select):
         for col in condition.find_all(exp.Column):
             if col.name.lower() != SOFT_DELETE_COLUMN or col.find_ancestor(exp.Select) is not select:
@@ -363,11 +466,27 @@ def _wrap(table: exp.Table) -> None:
     table.replace(exp.Subquery(this=sub, alias=alias.copy()))
 
 
+def _and(left: exp.Expr, right: exp.Expr) -> exp.Expr:
+    """``left AND right``, parenthesising only an OR (AND binds tighter)."""
+    if isinstance(left, exp.Connector) and not isinstance(left, exp.And):
+        left = exp.Paren(this=left)
+    return exp.And(this=left, expression=right)
+
+
+def _add_to_where(select: exp.Select, condition: exp.Expr) -> None:
+    where = select.args.get("where")
+    if where is None:
+        select.set("where", exp.Where(this=condition))
+    else:
+        where.set("this", _and(where.this, condition))
+
+
 def _add_to_on(join: exp.Join, table: exp.Table, condition: exp.Expr) -> None:
-    if join.args.get("on") is None:  # USING / NATURAL: no ON to extend
+    on = join.args.get("on")
+    if on is None:  # USING / NATURAL: no ON to extend
         _wrap(table)
     else:
-        join.set("on", exp.and_(join.args["on"], condition, copy=False))
+        join.set("on", _and(on, condition))
 
 
 def _inject(select: exp.Select, table: exp.Table, condition: exp.Expr) -> None:
@@ -394,7 +513,7 @@ def _inject(select: exp.Select, table: exp.Table, condition: exp.Expr) -> None:
         return
     later = [j for j in joins[position + 1 :] if (j.side or "").upper() in ("RIGHT", "FULL")]
     if not later:
-        select.where(condition, copy=False)
+        _add_to_where(select, condition)
     elif (later[0].side or "").upper() == "FULL":
         _wrap(table)
     else:
@@ -444,7 +563,7 @@ def _bound_limit(root: exp.Expr, default_limit: int) -> bool:
         root.set("limit", None)  # LIMIT ALL / LIMIT NULL mean no limit
         value = None
     if value is None:
-        root.limit(default_limit, copy=False)
+        root.set("limit", exp.Limit(expression=exp.Literal.number(default_limit)))
         return True
     if not (isinstance(value, exp.Literal) and value.is_int):
         raise GuardError(f"LIMIT must be a whole number; found {value.sql()}")
