@@ -1,0 +1,75 @@
+"""The evaluation scenarios: questions with their gold SQL, read from ``scenarios.yaml``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SCENARIOS_PATH = Path(__file__).with_name("scenarios.yaml")
+CATEGORIES = ("incident", "performance", "journey", "frontend")
+_REQUIRED = ("id", "category", "question", "question_en", "sql")
+_OPTIONAL = ("order",)
+
+
+class ScenarioError(ValueError):
+    """The scenarios file is malformed; the message names the file and the scenario."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    category: str
+    question: str  # Korean, as an analyst would type it
+    question_en: str  # an English variant of the same question
+    sql: str  # gold PostgreSQL
+    order: bool = False  # row order is part of the answer
+
+
+def load_scenarios(path: Path | None = None) -> list[Scenario]:
+    """All scenarios in file order; :class:`ScenarioError` if the file is malformed."""
+    path = SCENARIOS_PATH if path is None else path
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+    items = data.get("scenarios") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ScenarioError(f"{path}: expected a top-level 'scenarios' list")
+    scenarios: list[Scenario] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        scenario = _parse(item, f"{path}: scenario #{index + 1}")
+        if scenario.id in seen:
+            raise ScenarioError(f"{path}: duplicate scenario id {scenario.id!r}")
+        seen.add(scenario.id)
+        scenarios.append(scenario)
+    return scenarios
+
+
+def _parse(item: Any, where: str) -> Scenario:
+    if not isinstance(item, dict):
+        raise ScenarioError(f"{where}: expected a mapping, got {type(item).__name__}")
+    if isinstance(item.get("id"), str):
+        where = f"{where} ({item['id']})"
+    unknown = sorted(set(item) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise ScenarioError(f"{where}: unknown field(s) {', '.join(map(str, unknown))}")
+    values: dict[str, str] = {}
+    for name in _REQUIRED:
+        value = item.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise ScenarioError(f"{where}: '{name}' must be a non-empty string")
+        values[name] = value.strip()
+    if values["category"] not in CATEGORIES:
+        raise ScenarioError(
+            f"{where}: category must be one of {', '.join(CATEGORIES)} (got {values['category']!r})"
+        )
+    order = item.get("order", False)
+    if not isinstance(order, bool):
+        raise ScenarioError(f"{where}: 'order' must be true or false")
+    return Scenario(order=order, **values)
