@@ -56,6 +56,16 @@ class Settings(BaseSettings):
     ingest_retry_after_s: int = 2
     ingest_workers: int = 1
 
+    # --- Text-to-SQL ----------------------------------------------------------------------------
+    engine: str = Field(
+        default="auto", description="auto (Claude when ANTHROPIC_API_KEY is set), offline, anthropic"
+    )
+    query_timeout_ms: int = Field(default=5000, description="statement_timeout of every analyst query.")
+    query_limit: int = Field(default=1000, description="LIMIT the guard adds when a query has none.")
+    context_ttl_s: int = Field(
+        default=3600, description="How long a loaded context (schema, catalog) is reused."
+    )
+
     # --- logging -------------------------------------------------------------------------------
     log_level: str = "INFO"
     log_format: str = Field(default="console", description="console or json")

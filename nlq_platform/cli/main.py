@@ -6,9 +6,11 @@ import sys
 
 import click
 
+from nlq_platform.cli.ask import ask, sql
 from nlq_platform.cli.bench import bench
 from nlq_platform.cli.db import db
 from nlq_platform.cli.errors import UserFacingError, user_facing
+from nlq_platform.cli.eval import eval_group
 from nlq_platform.cli.ingest import ingest
 from nlq_platform.config import get_settings
 
@@ -21,6 +23,9 @@ def cli() -> None:
 cli.add_command(db)
 cli.add_command(ingest)
 cli.add_command(bench)
+cli.add_command(ask)
+cli.add_command(sql)
+cli.add_command(eval_group)
 
 
 @cli.command()

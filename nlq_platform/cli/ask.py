@@ -1,0 +1,79 @@
+"""``nlq ask`` and ``nlq sql``: questions and analyst SQL, answered from the database."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+
+import click
+import orjson
+
+from nlq_platform.config import get_settings
+from nlq_platform.text_to_sql.answer import fmt
+from nlq_platform.text_to_sql.service import Answer, TextToSQL
+
+ENGINES = click.Choice(["auto", "offline", "anthropic"])
+
+
+def print_answer(answer: Answer, as_json: bool) -> None:
+    if as_json:
+        click.echo(orjson.dumps(answer.to_json()).decode())
+        return
+    if answer.sql:
+        click.secho(answer.sql, fg="cyan")
+    if answer.error:
+        click.secho(f"error: {answer.error}", fg="red", err=True)
+        return
+    if answer.columns:
+        widths = [
+            max(len(c), *(len(fmt(r[i])) for r in answer.rows[:50])) if answer.rows else len(c)
+            for i, c in enumerate(answer.columns)
+        ]
+        click.echo("  ".join(c.ljust(w) for c, w in zip(answer.columns, widths, strict=True)))
+        for row in answer.rows[:50]:
+            click.echo("  ".join(fmt(v).ljust(w) for v, w in zip(row, widths, strict=True)))
+        if len(answer.rows) > 50:
+            click.echo(f"… {len(answer.rows) - 50} more rows")
+    click.secho(f"{answer.answer}  [{answer.engine}, {answer.elapsed_ms:.0f} ms]", bold=True)
+
+
+def _inputs(text: str) -> Iterable[str]:
+    if text != "-":
+        yield text
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
+async def _run(texts: Iterable[str], engine: str | None, as_json: bool, raw_sql: bool) -> int:
+    service = TextToSQL(get_settings(), engine=engine)
+    failures = 0
+    try:
+        for text in texts:
+            answer = await (service.run_sql(text) if raw_sql else service.ask(text))
+            failures += answer.error is not None
+            print_answer(answer, as_json)
+    finally:
+        await service.aclose()
+    return failures
+
+
+@click.command()
+@click.option("--engine", type=ENGINES, default=None, help="Engine (NLQ_ENGINE; default auto).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.argument("question")
+def ask(engine: str | None, as_json: bool, question: str) -> None:
+    """Answer a question in Korean or English; QUESTION '-' reads one question a line from stdin."""
+    failures = asyncio.run(_run(_inputs(question), engine, as_json, raw_sql=False))
+    sys.exit(1 if failures and question != "-" else 0)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.argument("sql")
+def sql(as_json: bool, sql: str) -> None:
+    """Run analyst SQL through the same guard (read-only, deleted = FALSE, LIMIT); '-' reads stdin."""
+    failures = asyncio.run(_run(_inputs(sql), None, as_json, raw_sql=True))
+    sys.exit(1 if failures and sql != "-" else 0)

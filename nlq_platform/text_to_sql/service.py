@@ -1,0 +1,192 @@
+"""The one entry point the CLI, Dagster and Streamlit call: question (or SQL) in, answer out.
+
+question → context (metadata cache, else the live database) → engine → guard → executed as
+``nlq_reader`` in a READ ONLY transaction → rows and a short answer. Every failure becomes
+``Answer.error`` in words; no exception reaches the caller for a bad question or query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from nlq_platform.config import Settings
+from nlq_platform.db import dsn as dsn_mod
+from nlq_platform.metadata.postgres import fetch_snapshot, fetch_value_catalog
+from nlq_platform.text_to_sql.answer import summarize
+from nlq_platform.text_to_sql.context import Context
+from nlq_platform.text_to_sql.engine import Engine, InvalidSQL, NotUnderstood
+from nlq_platform.text_to_sql.executor import ExecutionError, fetch_readonly
+from nlq_platform.text_to_sql.guard import GuardError, guard
+
+
+@dataclass
+class Answer:
+    question: str
+    engine: str
+    sql: str | None = None
+    columns: list[str] = field(default_factory=list)
+    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    answer: str = ""
+    error: str | None = None
+    elapsed_ms: float = 0.0
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The CLI's ``--json`` object (and the app's): plain JSON types only."""
+        data = asdict(self)
+        data.pop("details")
+        data["rows"] = [[_plain(v) for v in row] for row in self.rows]
+        data["elapsed_ms"] = round(self.elapsed_ms, 2)
+        return data
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dict | list | str | int | float | bool) or value is None:
+        return value
+    return str(value)
+
+
+def choose_engine(name: str) -> Engine:
+    """``auto``: Claude when ANTHROPIC_API_KEY is set, otherwise the offline engine."""
+    if name == "auto":
+        name = "anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "offline"
+    if name == "offline":
+        from nlq_platform.text_to_sql.offline.engine import OfflineEngine
+
+        return OfflineEngine()
+    if name == "anthropic":
+        from nlq_platform.text_to_sql.anthropic_engine import AnthropicEngine
+
+        return AnthropicEngine()
+    raise ValueError(f"unknown engine {name!r} (use auto, offline or anthropic)")
+
+
+def cache_document_path(settings: Settings) -> Path:
+    return settings.home / "metadata_cache.json"
+
+
+async def live_context(conn: asyncpg.Connection, tables: tuple[str, ...] = ("logs",)) -> Context:
+    """The context straight from the database, for when no metadata cache exists."""
+    snapshot = await fetch_snapshot(conn, tables)
+    catalog: dict[str, list[str]] = {}
+    for table in snapshot.tables:
+        for column, values in (await fetch_value_catalog(conn, table)).items():
+            catalog[column] = [v["value"] for v in values]
+    return Context(schema=snapshot, catalog=catalog)
+
+
+class TextToSQL:
+    """Answers questions and runs analyst SQL against one database (reader role)."""
+
+    def __init__(self, settings: Settings, engine: str | None = None, dsn: str | None = None) -> None:
+        self.settings = settings
+        self.engine_name = engine or settings.engine
+        self._dsn = dsn or dsn_mod.resolve(settings).reader
+        self._engine: Engine | None = None
+        self._conn: asyncpg.Connection | None = None
+        self._context: Context | None = None
+        self._context_at = 0.0
+
+    async def _connection(self) -> asyncpg.Connection:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await asyncpg.connect(self._dsn, timeout=10)
+        return self._conn
+
+    async def aclose(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            await self._conn.close()
+
+    async def context(self) -> Context:
+        """The metadata cache document when there is one, else the live database (TTL-cached)."""
+        fresh = time.monotonic() - self._context_at < self.settings.context_ttl_s
+        if self._context is not None and fresh:
+            return self._context
+        path = cache_document_path(self.settings)
+        if path.exists():
+            self._context = Context.from_cache_document(json.loads(path.read_text()))
+        else:
+            self._context = await live_context(await self._connection())
+        self._context_at = time.monotonic()
+        return self._context
+
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = choose_engine(self.engine_name)
+        return self._engine
+
+    async def ask(self, question: str) -> Answer:
+        started = time.perf_counter()
+        answer = Answer(question=question, engine=self.engine_name)
+        try:
+            context = await self.context()
+            engine = self.engine()
+            answer.engine = engine.name
+            loop = asyncio.get_running_loop()
+
+            def validate(sql: str) -> None:
+                future = asyncio.run_coroutine_threadsafe(self._validate(sql, context), loop)
+                future.result(timeout=self.settings.query_timeout_ms / 1000 + 10)
+
+            generation = await asyncio.to_thread(engine.generate, question, context, validate)
+            answer.details = generation.details
+            return await self._execute(generation.sql, answer, context, started)
+        except NotUnderstood as exc:
+            answer.error = f"question not understood: {exc}"
+        except InvalidSQL as exc:
+            answer.error = f"could not produce a valid query: {exc}"
+        except ExecutionError as exc:
+            answer.error = str(exc)
+        except Exception as exc:
+            answer.error = f"{type(exc).__name__}: {exc}"
+        answer.elapsed_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    async def run_sql(self, sql: str, question: str = "") -> Answer:
+        started = time.perf_counter()
+        answer = Answer(question=question, engine="sql")
+        try:
+            return await self._execute(sql, answer, await self.context(), started)
+        except ExecutionError as exc:
+            answer.error = str(exc)
+        except Exception as exc:
+            answer.error = f"{type(exc).__name__}: {exc}"
+        answer.elapsed_ms = (time.perf_counter() - started) * 1000
+        return answer
+
+    async def _validate(self, sql: str, context: Context) -> None:
+        try:
+            guarded = guard(sql, context.schema, default_limit=self.settings.query_limit)
+            await fetch_readonly(
+                await self._connection(), guarded.sql, self.settings.query_timeout_ms, explain_only=True
+            )
+        except (GuardError, ExecutionError) as exc:
+            raise InvalidSQL(str(exc)) from exc
+
+    async def _execute(self, sql: str, answer: Answer, context: Context, started: float) -> Answer:
+        try:
+            guarded = guard(sql, context.schema, default_limit=self.settings.query_limit)
+        except GuardError as exc:
+            answer.sql = sql
+            answer.error = f"query refused: {exc}"
+            answer.elapsed_ms = (time.perf_counter() - started) * 1000
+            return answer
+        answer.sql = guarded.sql
+        result = await fetch_readonly(await self._connection(), guarded.sql, self.settings.query_timeout_ms)
+        answer.columns, answer.rows = result.columns, result.rows
+        answer.answer = summarize(answer.question or sql, result.columns, result.rows)
+        answer.elapsed_ms = (time.perf_counter() - started) * 1000
+        return answer
