@@ -23,7 +23,9 @@ GLOSSARY: dict[str, str] = {
     "워커": "worker", "웹": "web", "프론트": "frontend", "백엔드": "backend",
     "프로덕션": "production", "운영": "production", "스테이징": "staging", "개발": "development",
     "클릭": "click", "제출": "submit", "이동": "navigate", "조회": "view", "페이지뷰": "view",
-    "timeouts": "timeout", "timed out": "timeout",
+    "timeouts": "timeout", "timed out": "timeout", "submissions": "submit", "submission": "submit",
+    "form submits": "submit", "page views": "view", "pageviews": "view", "clicks": "click",
+    "프론트엔드": "frontend", "백엔드 서비스": "backend",
 }  # fmt: skip
 
 
@@ -40,7 +42,7 @@ def _camel_words(value: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", value).lower()
 
 
-def surface_forms(column: str, value: str) -> set[str]:
+def surface_forms(column: str, value: str, pages: bool = False) -> set[str]:
     """How a question may spell ``value``: as is, with spaces for - and _, CamelCase split,
     and for error types without the trailing "error"."""
     forms = {value.lower()}
@@ -49,11 +51,13 @@ def surface_forms(column: str, value: str) -> set[str]:
     if column == "error_type":
         words = _camel_words(value)
         forms.add(words)
-        if words.endswith(" error") and len(words) > len(" error") + 3:
+        if words.endswith(" error") and len(words) >= len(" error") + 5:  # "timeout", not "type"
             forms.add(words.removesuffix(" error"))
             forms.add(words.removesuffix(" error").replace(" ", ""))
     if column == "path" and value.startswith("/"):
         forms.add(value.lower().rstrip("/"))
+        if pages and value.count("/") == 1:  # "the checkout page" → /checkout
+            forms.add(value.lower().strip("/"))
     if column == "service":
         forms.add(spaced.replace(" api", " api").strip())
     return {f for f in forms if len(f) >= 3}
@@ -70,16 +74,30 @@ def english_view(question: str) -> str:
 
 def _find(form: str, text: str) -> re.Match[str] | None:
     # ASCII boundaries only: Korean particles attach to the word before them ("payment-api의")
-    return re.search(rf"(?<![a-z0-9_/-]){re.escape(form)}(?![a-z0-9_-])", text)
+    return re.search(rf"(?<![a-z0-9_/-]){re.escape(form)}(?:e?s)?(?![a-z0-9_-])", text)
+
+
+#: columns whose values are upper-case words that also occur as ordinary words ("trace", "put"):
+#: they link only when the question writes them in capitals (ERROR, PUT) or through the glossary.
+CASE_SENSITIVE = frozenset({"level", "method"})
+
+
+def _written_in_capitals(question: str, value: str) -> bool:
+    return re.search(rf"(?<![A-Za-z]){re.escape(value)}(?![a-z])", question) is not None
 
 
 def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
     """Every catalog value the question names; longest matches win, no overlaps."""
     text = english_view(question)
+    glossed = english_view(re.sub(r"[A-Za-z]+", " ", question))  # only what the glossary added
+    pages = re.search(r"페이지|화면|\bpages?\b|\bscreens?\b", text) is not None
     candidates: list[tuple[int, int, str, str, str]] = []  # (start, end, column, value, form)
     for column, values in catalog.items():
         for value in values:
-            for form in surface_forms(column, value):
+            linked_by_case = _written_in_capitals(question, value) or _find(value.lower(), glossed)
+            if column in CASE_SENSITIVE and value.isupper() and not linked_by_case:
+                continue
+            for form in surface_forms(column, value, pages):
                 match = _find(form, text)
                 if match:
                     candidates.append((match.start(), match.end(), column, value, form))
@@ -117,9 +135,10 @@ class Threshold:
 
 
 _DURATION = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>ms|밀리초|millis(?:econds?)?|초|s\b|sec(?:onds?)?\b|분\b|minutes?\b)",
+    r"(?P<n>\d+(?:\.\d+)?|one|two|three|five|ten|한|두)\s*(?P<unit>ms|밀리초|millis(?:econds?)?|초|s\b|sec(?:onds?)?\b|분\b|minutes?\b)",
     re.IGNORECASE,
 )
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "five": 5, "ten": 10, "한": 1, "두": 2}
 _ABOVE = re.compile(
     r"넘|초과|이상|over|above|more than|longer than|greater than|slower than|exceed|>|at least"
 )
@@ -149,5 +168,7 @@ def duration_threshold(question: str) -> Threshold | None:
             op = ">=" if _INCLUSIVE.search(around) else ">"
         else:
             continue
-        return Threshold(op=op, value_ms=float(match.group("n")) * factor, text=match.group(0))
+        number = match.group("n")
+        amount = float(number) if number[0].isdigit() else float(_WORD_NUMBERS[number])
+        return Threshold(op=op, value_ms=amount * factor, text=match.group(0))
     return None

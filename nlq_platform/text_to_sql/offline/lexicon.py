@@ -43,12 +43,30 @@ MINIMUM = words("최소", "min", "minimum", "가장 짧", "shortest")
 MOST = words("가장 많", "제일 많", "많이 발생", "most", "top", "상위", "highest", "worst", "busiest",
              "가장 긴", "제일 긴", "가장 느린", "제일 느린", "slowest", "longest", "가장 높", "큰 순",
              "많은 순", "순위", "rank")  # fmt: skip
+MOST_FREQUENT = words("가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest")
+PAGE = words("페이지", "화면", "page", "pages", "screen")
 LEAST = words("가장 적", "제일 적", "least", "fewest", "lowest", "가장 빠른", "제일 빠른", "fastest",
               "가장 낮")  # fmt: skip
 LISTING = words("목록", "리스트", "list", "로그", "logs", "메시지", "messages", "내역", "기록", "records",
                 "entries", "show me the", "무슨 일", "what happened", "어떤 일", "journey", "여정", "흐름",
                 "timeline", "타임라인", "trace", "추적", "history", "활동", "activity", "what did",
                 "did", "events", "이벤트")  # fmt: skip
+FIRST_LAST = words(
+    "처음과 마지막",
+    "최초와 마지막",
+    "처음/마지막",
+    "first and last",
+    "first/last",
+    "시작/종료",
+    "시작과 종료",
+    "started and ended",
+    "start and end",
+    "first seen",
+    "last seen",
+    "처음 발생",
+    "마지막 발생",
+)
+HOW_LONG = words("how long", "얼마나 걸", "얼마나 오래", "몇 초", "how slow")
 LAST_ONE = words("마지막", "최근", "last", "latest", "most recent", "recent")
 REQUESTS = words("요청", "request", "requests", "호출", "calls", "트래픽", "traffic", "hits")
 TREND = words("추이", "추세", "트렌드", "trend", "over time", "시계열", "변화")
@@ -87,10 +105,31 @@ FLOW_CONCEPTS: dict[str, tuple[str, ...]] = {
     "search": ("search",),
 }
 
+NUMBER_WORDS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twenty": 20,
+    "한": 1,
+    "두": 2,
+    "세": 3,
+    "네": 4,
+    "다섯": 5,
+    "열": 10,
+}
+_NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 TOP_N = re.compile(
-    r"(?:top|상위|하위|bottom)\s*(\d+)"
+    rf"(?:top|상위|하위|bottom)\s*{_NUMBER}(?![a-z])"
     r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만)"
-    r"|(\d+)\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"
-    r"endpoints|errors|pages|apis|paths|functions)",
+    r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명)"
+    rf"|{_NUMBER}\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"
+    r"endpoints|errors|pages|apis|paths|functions|requests)",
     re.IGNORECASE,
 )

@@ -8,6 +8,7 @@ latency ranking also shows p95 — so that answers are complete, not just litera
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from nlq_platform.text_to_sql.engine import NotUnderstood
@@ -34,7 +35,10 @@ def _top_n(text: str) -> int | None:
     match = lx.TOP_N.search(text)
     if not match:
         return None
-    return int(next(g for g in match.groups() if g))
+    token = next((g for g in match.groups() if g), None)
+    if token is None:  # "세 개": the number word is part of the match itself
+        token = match.group(0).split()[0].rstrip("개곳가지명")
+    return int(token) if token.isdigit() else lx.NUMBER_WORDS.get(token.lower())
 
 
 def _dimensions(text: str) -> list[str]:
@@ -85,33 +89,31 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         return plan
 
     # --- measures ---------------------------------------------------------------------------
-    primary: Measure
-    percentile = 0.95 if lx.P95.search(text) else 0.99 if lx.P99.search(text) else None
-    if lx.MEDIAN.search(text):
-        percentile = 0.5
-    if lx.ERROR_RATE.search(text):
-        primary = Measure("error_rate", "error_rate_pct")
-        about_errors = False  # a rate needs every row, not just errors
-    elif about_latency and percentile is not None:
-        primary = Measure("percentile", f"p{round(percentile * 100)}_duration_ms", "duration_ms", percentile)
-    elif about_latency and lx.MAXIMUM.search(text) and not lx.AVERAGE.search(text):
-        primary = Measure("max", "max_duration_ms", "duration_ms")
-    elif about_latency and lx.MINIMUM.search(text) and not lx.AVERAGE.search(text):
-        primary = Measure("min", "min_duration_ms", "duration_ms")
-    elif about_latency and (lx.AVERAGE.search(text) or dims or bucket) and threshold is None:
-        primary = Measure("avg", "avg_duration_ms", "duration_ms")
-    elif lx.DISTINCT_USERS.search(text):
-        primary = Measure("count_distinct", "user_count", "user_id")
-    elif lx.SESSIONS.search(text) and lx.COUNT.search(text):
-        primary = Measure("count_distinct", "session_count", "session_id")
+    about_latency = about_latency or bool(lx.HOW_LONG.search(text))
+    requested = _requested_measures(text, about_latency, threshold is not None)
+    primary: Measure | None
+    if requested:
+        primary = requested[0]
+        if primary.kind == "error_rate":
+            about_errors = False  # a rate needs every row, not just errors
     elif listing and not (lx.COUNT.search(text) or dims or bucket or lx.MOST.search(text)):
-        primary = None  # type: ignore[assignment]
-    elif lx.COUNT.search(text) or dims or bucket or lx.MOST.search(text) or about_errors or about_latency:
+        primary = None
+    elif about_latency and (dims or bucket) and threshold is None:
+        primary = Measure("avg", "avg_duration_ms", "duration_ms")
+    elif (
+        lx.COUNT.search(text)
+        or dims
+        or bucket
+        or lx.MOST.search(text)
+        or about_errors
+        or about_latency
+        or lx.REQUESTS.search(text)
+    ):
         primary = Measure(
             "count", "error_count" if about_errors else "request_count" if about_latency else "count"
         )
     elif listing or mentions:
-        primary = None  # type: ignore[assignment]
+        primary = None
     else:
         raise NotUnderstood(
             "I could not tell what to measure or list. Try e.g. '지난 1시간 에러 몇 건?' or "
@@ -150,8 +152,14 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     plan.dimensions = [
         d for d in dims if d not in pinned and not (d == "user_id" and primary.column == "user_id")
     ]
-    plan.measures = [primary]
-    _conventions(plan, primary, text, by_column)
+    plan.measures = requested or [primary]
+    if "error_type" in plan.dimensions and primary.kind in ("count", "count_distinct"):
+        primary = Measure("count", "error_count")  # an error breakdown: how many, and whom it hit
+        plan.measures = [primary]
+    if len(plan.measures) == 1:  # one thing asked: complete it the house way
+        _conventions(plan, primary, text, by_column)
+    elif any(m.column == "duration_ms" for m in plan.measures):
+        plan.add_filter("duration_ms", "not_null")
 
     n = _top_n(text)
     if plan.bucket is not None:
@@ -163,6 +171,43 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     if n is not None and plan.bucket is None:
         plan.limit = n
     return plan
+
+
+def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> list[Measure]:
+    """The statistics a question names explicitly, in the order it names them."""
+    found: list[tuple[int, Measure]] = []
+
+    def add(pattern: re.Pattern[str], *measures: Measure) -> None:
+        match = pattern.search(text)
+        if match:
+            found.extend((match.start() + i / 10, m) for i, m in enumerate(measures))
+
+    add(lx.ERROR_RATE, Measure("error_rate", "error_rate_pct"))
+    add(lx.DISTINCT_USERS, Measure("count_distinct", "user_count", "user_id"))
+    if lx.SESSIONS.search(text) and (lx.COUNT.search(text) or lx.DISTINCT_USERS.search(text)):
+        add(lx.SESSIONS, Measure("count_distinct", "session_count", "session_id"))
+    if about_latency and not thresholded:
+        add(lx.AVERAGE, Measure("avg", "avg_duration_ms", "duration_ms"))
+        add(lx.HOW_LONG, Measure("avg", "avg_duration_ms", "duration_ms"))
+        add(lx.MEDIAN, Measure("percentile", "p50_duration_ms", "duration_ms", 0.5))
+        add(lx.P95, Measure("percentile", "p95_duration_ms", "duration_ms", 0.95))
+        add(lx.P99, Measure("percentile", "p99_duration_ms", "duration_ms", 0.99))
+        if not lx.MOST.search(text) or (lx.MAXIMUM.search(text) and lx.AVERAGE.search(text)):
+            add(lx.MAXIMUM, Measure("max", "max_duration_ms", "duration_ms"))
+        add(lx.MINIMUM, Measure("min", "min_duration_ms", "duration_ms"))
+    counted_entity = lx.DISTINCT_USERS.search(text) or lx.SESSIONS.search(text)
+    if found and lx.COUNT.search(text) and not counted_entity:
+        add(lx.COUNT, Measure("count", "count"))
+    if found and lx.MOST_FREQUENT.search(text) and not counted_entity:
+        add(lx.MOST_FREQUENT, Measure("count", "count"))
+    add(lx.FIRST_LAST, Measure("first_seen", "first_seen"), Measure("last_seen", "last_seen"))
+    measures: list[Measure] = []
+    for _, m in sorted(found, key=lambda pair: pair[0]):
+        if m not in measures:
+            measures.append(m)
+    if measures and all(m.kind in ("first_seen", "last_seen") for m in measures):
+        measures.insert(0, Measure("count", "count"))
+    return measures
 
 
 def _apply_mentions(plan: Plan, by_column: dict[str, list[Mention]], skip: set[str] = frozenset()) -> None:

@@ -29,9 +29,14 @@ _UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True
 _NUM_RE = r"\d+|" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=len, reverse=True))
 
 # "지난 1시간", "최근 30분", "지난 7일간", "1시간 동안", "last 2 hours", "past 7 days", "within 30 minutes"
+_WORD_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS if len(u) > 1), key=len, reverse=True))
 _RELATIVE = re.compile(
     rf"(?:(?:지난|최근|과거|last|past|previous|within|in\s+the\s+(?:last|past))\s*)?"
-    rf"(?<![a-z0-9])(?P<n>{_NUM_RE})\s*(?P<unit>{_UNIT_RE})(?![a-z])\s*(?:간|동안|이내|내|사이|ago)?",
+    # digits take any unit ("2h", "30분"); number words need a spelled-out unit ("two hours", "한 시간")
+    rf"(?:(?<![a-z0-9])(?P<n>\d+)\s*(?P<unit>{_UNIT_RE})"
+    rf"|(?<![a-z0-9])(?P<nw>{_NUM_RE})\s+(?P<unitw>{_WORD_UNIT_RE})"
+    rf"|(?<![a-z0-9])(?P<nk>한|두|세|네|다섯|여섯|일곱|열)\s*(?P<unitk>시간|분|주|일))"
+    rf"(?![a-z])\s*(?:간|동안|이내|내|사이|ago)?",
     re.IGNORECASE,
 )
 # "지난 시간", "last hour", "past day", "this week" (no number)
@@ -88,8 +93,10 @@ def parse_window(question: str) -> Window | None:
     for match in _RELATIVE.finditer(lowered):
         if _is_bucket_phrase(lowered, match.end()):
             continue  # "5분 단위" is a bucket, not a window
-        unit, _ = _UNITS[match.group("unit").lower()]
-        amount = _number(match.group("n"))
+        number = match.group("n") or match.group("nw") or match.group("nk")
+        unit_word = match.group("unit") or match.group("unitw") or match.group("unitk")
+        unit, _ = _UNITS[unit_word.lower()]
+        amount = _number(number)
         if unit == "week":
             unit, amount = "day", amount * 7
         return Window.last(amount, unit, match.group(0))
