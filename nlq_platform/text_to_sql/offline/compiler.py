@@ -31,15 +31,16 @@ def measure_sql(m: Measure) -> str:
         case "percentile":
             body = f"PERCENTILE_CONT({m.fraction}) WITHIN GROUP (ORDER BY {col})"
         case "error_rate":
-            body = (
-                "ROUND(100.0 * COUNT(*) FILTER (WHERE level IN ('ERROR', 'FATAL')) / NULLIF(COUNT(*), 0), 2)"
-            )
+            errors = m.where or "level = 'ERROR'"
+            return f"ROUND(100.0 * COUNT(*) FILTER (WHERE {errors}) / NULLIF(COUNT(*), 0), 2) AS {m.alias}"
         case "first_seen":
             body = "MIN(created_at)"
         case "last_seen":
             body = "MAX(created_at)"
         case _:
             raise ValueError(f"unknown measure {m.kind}")
+    if m.where:
+        body += f" FILTER (WHERE {m.where})"
     return f"{body} AS {m.alias}"
 
 
@@ -52,6 +53,13 @@ def bucket_sql(bucket: Bucket) -> tuple[str, str]:
         )
         return expr, "time_bucket"
     return f"DATE_TRUNC('{bucket.unit}', created_at)", bucket.unit
+
+
+def levels_sql(levels: list[str]) -> str:
+    """``level = 'ERROR'`` or ``level IN ('ERROR', 'FATAL')``."""
+    if len(levels) == 1:
+        return f"level = {quote_literal(levels[0])}"
+    return f"level IN ({', '.join(quote_literal(v) for v in levels)})"
 
 
 def filter_sql(f: Filter) -> str:

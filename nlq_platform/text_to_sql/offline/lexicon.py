@@ -44,6 +44,8 @@ MOST = words("가장 많", "제일 많", "많이 발생", "most", "top", "상위
              "가장 긴", "제일 긴", "가장 느린", "제일 느린", "slowest", "longest", "가장 높", "큰 순",
              "많은 순", "순위", "rank")  # fmt: skip
 MOST_FREQUENT = words("가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest")
+COMPARE = words("비교", "대비", "compare", "compared", "comparison", "versus", "vs", "between", "별로",
+                "each of")
 PAGE = words("페이지", "화면", "page", "pages", "screen")
 LEAST = words("가장 적", "제일 적", "least", "fewest", "lowest", "가장 빠른", "제일 빠른", "fastest",
               "가장 낮")  # fmt: skip

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from nlq_platform.text_to_sql.engine import NotUnderstood
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.compiler import bucket_sql
+from nlq_platform.text_to_sql.offline.compiler import bucket_sql, levels_sql
 from nlq_platform.text_to_sql.offline.entities import (
     Mention,
     duration_threshold,
@@ -121,6 +121,15 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         )
 
     # --- filters ----------------------------------------------------------------------------
+    if primary is not None and any(m.kind == "error_rate" for m in requested or [primary]):
+        levels = [m.value for m in by_column.pop("level", [])] or ["ERROR"]
+        rate = Measure("error_rate", "error_rate_pct", where=levels_sql(levels))
+        requested = [rate if m.kind == "error_rate" else m for m in requested]
+        if primary.kind == "error_rate":
+            primary = rate
+    compared = _compared_column(text, by_column)
+    if compared:
+        dims = [compared, *[d for d in dims if d != compared]]
     _apply_mentions(plan, by_column)
     for uid in users:
         plan.add_filter("user_id", "=", uid)
@@ -221,9 +230,25 @@ def _apply_mentions(plan: Plan, by_column: dict[str, list[Mention]], skip: set[s
             plan.add_filter(column, "in", values)
 
 
+def _compared_column(text: str, by_column: dict[str, list[Mention]]) -> str | None:
+    """"production, staging, development 비교" groups by environment (each value a row)."""
+    if not lx.COMPARE.search(text):
+        return None
+    for column, found in by_column.items():
+        if len({m.value for m in found}) >= 2:
+            return column
+    return None
+
+
 def _conventions(plan: Plan, primary: Measure, text: str, by_column: dict[str, list[Mention]]) -> None:
     """Companion measures and filters that make an analysis complete (the engine's house style)."""
     dims = plan.dimensions
+    if primary.kind == "error_rate":  # a rate shows what it divides
+        plan.measures = [
+            Measure("count", "total_logs"),
+            Measure("count", "error_logs", where=primary.where),
+            primary,
+        ]
     if primary.column == "duration_ms":
         plan.add_filter("duration_ms", "not_null")
     if "error_type" in dims and primary.kind == "count":

@@ -22,6 +22,9 @@ class Measure:
     alias: str
     column: str | None = None
     fraction: float | None = None
+    #: SQL condition: the measure counts only these rows (``FILTER (WHERE …)``); for
+    #: ``error_rate`` the rows that count as errors
+    where: str | None = None
 
 
 @dataclass(frozen=True)
