@@ -74,7 +74,8 @@ def english_view(question: str) -> str:
 
 def _find(form: str, text: str) -> re.Match[str] | None:
     # ASCII boundaries only: Korean particles attach to the word before them ("payment-api의")
-    return re.search(rf"(?<![a-z0-9_/-]){re.escape(form)}(?:e?s)?(?![a-z0-9_-])", text)
+    before = r"(?<![a-z0-9_/-])" if form.startswith("/") else r"(?<![a-z0-9_-])"
+    return re.search(rf"{before}{re.escape(form)}(?:e?s)?(?![a-z0-9_-])", text)
 
 
 #: columns whose values are upper-case words that also occur as ordinary words ("trace", "put"):

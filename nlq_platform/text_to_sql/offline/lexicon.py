@@ -32,6 +32,7 @@ DISTINCT_USERS = words("몇 명", "몇명", "사용자 수", "유저 수", "사�
                        "number of users", "distinct users", "unique users", "how many customers")  # fmt: skip
 USERS = words("사용자", "유저", "고객", "user", "users", "customer", "customers")
 SESSIONS = words("세션", "session", "sessions")
+RATE = words("비율", "비중", "퍼센트", "percentage", "percent", "share", "ratio", "rate", "%")
 ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "error rate", "failure rate", "error ratio",
                    "percentage of errors", "에러 비중")  # fmt: skip
 AVERAGE = words("평균", "average", "avg", "mean")
@@ -83,7 +84,8 @@ DIMENSIONS: dict[str, re.Pattern[str]] = {
                         "what errors", "what error", "kinds of error", "types of error", "예외 종류"),
     "path": words("엔드포인트", "endpoint", "endpoints", "api별", "어느 api", "어떤 api", "which api",
                   "apis", "경로별", "어느 경로", "path", "paths", "페이지별", "어느 페이지", "어떤 페이지",
-                  "which page", "which pages", "pages", "per page", "url"),
+                  "which page", "which pages", "pages", "per page", "each page", "by page", "페이지마다",
+                  "each endpoint", "by endpoint", "per endpoint", "url"),
     "function_name": words("함수", "function", "functions", "어느 코드", "which code"),
     "user_id": words("사용자별", "유저별", "per user", "by user", "each user", "which users", "사용자 목록",
                      "유저 목록", "list of users", "users list", "affected users", "users affected", "show the users",

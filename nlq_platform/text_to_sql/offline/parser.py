@@ -127,9 +127,9 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         requested = [rate if m.kind == "error_rate" else m for m in requested]
         if primary.kind == "error_rate":
             primary = rate
-    compared = _compared_column(text, by_column)
-    if compared:
-        dims = [compared, *[d for d in dims if d != compared]]
+    compared = _compared_column(text, by_column, dims)
+    if compared and compared not in dims:
+        dims = [*dims, compared] if dims else [compared]
     _apply_mentions(plan, by_column)
     for uid in users:
         plan.add_filter("user_id", "=", uid)
@@ -167,8 +167,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.measures = [primary]
     if len(plan.measures) == 1:  # one thing asked: complete it the house way
         _conventions(plan, primary, text, by_column)
-    elif any(m.column == "duration_ms" for m in plan.measures):
-        plan.add_filter("duration_ms", "not_null")
+    elif any(m.column == "duration_ms" for m in plan.measures) and "error_type" not in by_column:
+        plan.add_filter("duration_ms", "not_null")  # counting requests: the rows that timed one
 
     n = _top_n(text)
     if plan.bucket is not None:
@@ -192,6 +192,8 @@ def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> li
             found.extend((match.start() + i / 10, m) for i, m in enumerate(measures))
 
     add(lx.ERROR_RATE, Measure("error_rate", "error_rate_pct"))
+    if lx.RATE.search(text) and lx.ERROR.search(text) and not lx.ERROR_RATE.search(text):
+        add(lx.RATE, Measure("error_rate", "error_rate_pct"))
     add(lx.DISTINCT_USERS, Measure("count_distinct", "user_count", "user_id"))
     if lx.SESSIONS.search(text) and (lx.COUNT.search(text) or lx.DISTINCT_USERS.search(text)):
         add(lx.SESSIONS, Measure("count_distinct", "session_count", "session_id"))
@@ -230,9 +232,10 @@ def _apply_mentions(plan: Plan, by_column: dict[str, list[Mention]], skip: set[s
             plan.add_filter(column, "in", values)
 
 
-def _compared_column(text: str, by_column: dict[str, list[Mention]]) -> str | None:
-    """"production, staging, development 비교" groups by environment (each value a row)."""
-    if not lx.COMPARE.search(text):
+def _compared_column(text: str, by_column: dict[str, list[Mention]], dims: list[str]) -> str | None:
+    """Several named values of one column, compared or broken down by something else, are a
+    dimension: "production, staging, development 비교", "NetworkError, TypeError … 페이지별"."""
+    if not (lx.COMPARE.search(text) or dims):
         return None
     for column, found in by_column.items():
         if len({m.value for m in found}) >= 2:
@@ -278,5 +281,5 @@ def _conventions(plan: Plan, primary: Measure, text: str, by_column: dict[str, l
         if primary not in plan.measures:
             plan.measures.append(primary)
         plan.order = [(primary.alias, not lx.LEAST.search(text))]
-    if primary.column == "duration_ms" and plan.bucket is not None and primary.kind == "avg":
-        plan.measures = [Measure("count", "request_count"), primary]
+    if primary.kind == "avg" and primary.column == "duration_ms" and plan.measures == [primary]:
+        plan.measures = [Measure("count", "request_count"), primary]  # an average says over how many
