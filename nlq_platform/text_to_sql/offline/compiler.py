@@ -99,6 +99,10 @@ def to_postgres(plan: Plan) -> str:
     sql = f"SELECT {', '.join(select)} FROM {plan.table} WHERE {' AND '.join(where)}"
     if group:
         sql += f" GROUP BY {', '.join(group)}"
+    if plan.having is not None:
+        measure, op, value = plan.having
+        body = measure_sql(measure).rsplit(" AS ", 1)[0]
+        sql += f" HAVING {body} {op} {quote_literal(value)}"
     if plan.order:
         sql += " ORDER BY " + ", ".join(f"{key} {'DESC' if desc else 'ASC'}" for key, desc in plan.order)
     if plan.limit is not None:

@@ -18,13 +18,14 @@ def words(*phrases: str) -> re.Pattern[str]:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
-ERROR = words("에러", "오류", "error", "errors", "실패", "failure", "failures", "failed", "exception",
+ERROR = words("에러", "오류", "error", "errors", "실패", "failure", "failures", "failed", "fail", "fails",
+              "exception",
               "exceptions", "장애", "문제")  # fmt: skip
 FATAL = words("fatal", "치명", "크리티컬", "critical")
 WARN = words("경고", "warning", "warnings", "warn")
 LATENCY = words("응답시간", "응답 시간", "latency", "latencies", "response time", "response times",
                 "duration", "처리 시간", "처리시간", "소요 시간", "소요시간", "느린", "slow", "slowest",
-                "slower", "빠른", "fastest", "faster", "지연", "걸린", "took", "오래 걸", "성능", "performance",
+                "slower", "빠른", "fastest", "faster", "지연", "느렸", "느려", "빨랐", "빨라", "걸린", "took", "오래 걸", "성능", "performance",
                 "밀리초")  # fmt: skip
 COUNT = words("몇 건", "몇건", "몇 개", "몇개", "몇 번", "몇번", "건수", "횟수", "how many", "count",
               "number of", "얼마나 많", "얼마나 발생", "총", "total", "volume")  # fmt: skip
@@ -44,9 +45,33 @@ MINIMUM = words("최소", "min", "minimum", "가장 짧", "shortest")
 MOST = words("가장 많", "제일 많", "많이 발생", "most", "top", "상위", "highest", "worst", "busiest",
              "가장 긴", "제일 긴", "가장 느린", "제일 느린", "slowest", "longest", "가장 높", "큰 순",
              "많은 순", "순위", "rank")  # fmt: skip
-MOST_FREQUENT = words("가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest")
-COMPARE = words("비교", "대비", "compare", "compared", "comparison", "versus", "vs", "between", "별로",
-                "each of")
+MOST_FREQUENT = words(
+    "가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest"
+)
+COMPARE = words(
+    "비교", "대비", "compare", "compared", "comparison", "versus", "vs", "between", "별로", "each of"
+)
+IN_ORDER = words(
+    "순서대로",
+    "시간순",
+    "차례대로",
+    "in order",
+    "chronological",
+    "chronologically",
+    "replay",
+    "step by step",
+    "walk me through",
+    "timeline",
+    "타임라인",
+)
+REQUEST_COUNT = words(
+    "요청 수", "요청수", "요청 건수", "호출 수", "request count", "number of requests", "requests"
+)
+AT_LEAST_TIMES = re.compile(
+    r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:번|회|건|times?|or more|\+)?\s*"
+    r"(?:이상|or more|at least|\+)(?!\s*(?:ms|초|s\b|sec|분|min))",
+    re.IGNORECASE,
+)
 PAGE = words("페이지", "화면", "page", "pages", "screen")
 LEAST = words("가장 적", "제일 적", "least", "fewest", "lowest", "가장 빠른", "제일 빠른", "fastest",
               "가장 낮")  # fmt: skip
@@ -98,6 +123,8 @@ DIMENSIONS: dict[str, re.Pattern[str]] = {
     "method": words("메서드별", "메소드별", "by method", "per method", "http method"),
     "action_type": words("액션별", "행동별", "액션 유형", "action type", "by action", "per action", "어떤 행동"),
     "log_type": words("로그 타입별", "소스별", "by source", "per source", "log type"),
+    "session_id": words("세션별", "세션 목록", "세션마다", "per session", "each session", "by session",
+                        "sessions from", "list of sessions", "sessions list", "'s sessions"),
 }  # fmt: skip
 
 #: words → values searched in paths: "결제" flows span the checkout page and the payment API

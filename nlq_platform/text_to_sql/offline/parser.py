@@ -27,6 +27,10 @@ from nlq_platform.text_to_sql.offline.timewindow import Window, parse_bucket, pa
 
 JOURNEY_COLUMNS = ["created_at", "log_type", "service", "path", "level", "message", "error_type"]
 LISTING_COLUMNS = ["created_at", "service", "level", "path", "error_type", "message"]
+FRONTEND_JOURNEY_COLUMNS = ["created_at", "path", "action_type", "level", "message"]
+TRACE_COLUMNS = ["created_at", "log_type", "service", "path", "action_type", "method", "level", "message",
+                 "error_type"]  # fmt: skip
+REQUEST_COLUMNS = ["created_at", "trace_id", "service", "path", "method", "duration_ms", "level"]
 INCIDENT_WINDOW = Window.last(1, "hour")
 PERFORMANCE_WINDOW = Window.last(24, "hour")
 
@@ -68,35 +72,26 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         dims = ["error_type"]  # "the most frequent errors" ranks error types
 
     # --- journeys: what one user or one trace did -----------------------------------------
-    if (users or traces) and (listing or not (lx.COUNT.search(text) or dims)):
-        plan.columns = list(JOURNEY_COLUMNS)
-        for uid in users:
-            plan.add_filter("user_id", "=", uid)
-        for tid in traces:
-            plan.add_filter("trace_id", "=", tid)
-        flows = [v for word, values in lx.FLOW_CONCEPTS.items() if word in text for v in values]
-        if flows and not by_column.get("path"):
-            plan.add_filter("path", "like_any", flows)
-        _apply_mentions(plan, by_column, skip={"path"} if flows else set())
-        if traces and not users:
-            plan.order = [("created_at", False)]
-            plan.window = window
-        else:
-            plan.order = [("created_at", True)]
-            plan.limit = _top_n(text) or 20
-            plan.window = window or (INCIDENT_WINDOW if lx.LAST_ONE.search(text) else PERFORMANCE_WINDOW)
-        plan.notes.append("journey")
-        return plan
-
-    # --- measures ---------------------------------------------------------------------------
     about_latency = about_latency or bool(lx.HOW_LONG.search(text))
     requested = _requested_measures(text, about_latency, threshold is not None)
+    in_order = bool(lx.IN_ORDER.search(text))
+    if (users or traces) and (in_order or (not dims and not requested and not lx.COUNT.search(text))):
+        return _journey(plan, text, users, traces, window, by_column)
+    at_least = lx.AT_LEAST_TIMES.search(text)
+    if at_least and lx.USERS.search(text) and "user_id" not in dims:
+        dims = ["user_id", *dims]  # "에러를 5번 이상 겪은 사용자"
+    slowest_rows = (
+        about_latency and lx.MOST.search(text) and not dims and not lx.COUNT.search(text)
+        and (lx.REQUESTS.search(text) or listing)
+    )  # fmt: skip
+
+    # --- measures ---------------------------------------------------------------------------
     primary: Measure | None
+    if any(m.kind == "error_rate" for m in requested):
+        about_errors = False  # a rate needs every row, not just errors
     if requested:
         primary = requested[0]
-        if primary.kind == "error_rate":
-            about_errors = False  # a rate needs every row, not just errors
-    elif listing and not (lx.COUNT.search(text) or dims or bucket or lx.MOST.search(text)):
+    elif slowest_rows or (listing and not (lx.COUNT.search(text) or dims or bucket or lx.MOST.search(text))):
         primary = None
     elif about_latency and (dims or bucket) and threshold is None:
         primary = Measure("avg", "avg_duration_ms", "duration_ms")
@@ -137,7 +132,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.add_filter("trace_id", "=", tid)
     if threshold is not None:
         plan.add_filter("duration_ms", threshold.op, threshold.value_ms)
-    if about_errors and "error_type" not in by_column and "level" not in by_column:
+    summary = bool((users or traces) and dims)  # what one user or trace did, per service/…
+    if about_errors and "error_type" not in by_column and "level" not in by_column and not summary:
         levels = ["ERROR", "FATAL"] if lx.FATAL.search(text) else ["ERROR"]
         if len(levels) == 1:
             plan.add_filter("level", "=", "ERROR")
@@ -145,6 +141,15 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
             plan.add_filter("level", "in", levels)
 
     # --- listings: rows, not aggregates ------------------------------------------------------
+    if primary is None and about_latency and lx.MOST.search(text):  # "the 10 slowest requests"
+        plan.columns = list(REQUEST_COLUMNS)
+        plan.add_filter("duration_ms", "not_null")
+        if not plan.has_filter("log_type"):
+            plan.add_filter("log_type", "=", "BACKEND")
+        plan.order = [("duration_ms", not lx.LEAST.search(text))]
+        plan.limit = _top_n(text) or 20
+        plan.window = window or INCIDENT_WINDOW
+        return plan
     if primary is None:
         plan.columns = LISTING_COLUMNS + (["duration_ms"] if about_latency else [])
         plan.order = [("created_at", True)]
@@ -155,21 +160,29 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     plan.bucket = bucket
     # Incidents are looked at over the last hour; performance (latency, requests, timeouts) over a day.
     performance = about_latency or "timeout" in text or bool(lx.REQUESTS.search(text))
-    plan.window = window or (PERFORMANCE_WINDOW if performance else INCIDENT_WINDOW)
+    plan.window = window or (
+        None if traces else PERFORMANCE_WINDOW if performance else INCIDENT_WINDOW
+    )  # a named trace is its own window
     # a column pinned to one value by a filter is no dimension ("/api/v1/payment 엔드포인트의 …")
     pinned = {f.column for f in plan.filters if f.op == "="}
     plan.dimensions = [
         d for d in dims if d not in pinned and not (d == "user_id" and primary.column == "user_id")
     ]
     plan.measures = requested or [primary]
-    if "error_type" in plan.dimensions and primary.kind in ("count", "count_distinct"):
+    if plan.dimensions == ["error_type"] and primary.kind in ("count", "count_distinct"):
         primary = Measure("count", "error_count")  # an error breakdown: how many, and whom it hit
         plan.measures = [primary]
-    if len(plan.measures) == 1:  # one thing asked: complete it the house way
+    if summary or "session_id" in plan.dimensions:
+        _activity_summary(plan, about_errors)
+    elif len(plan.measures) == 1:  # one thing asked: complete it the house way
         _conventions(plan, primary, text, by_column)
     elif any(m.column == "duration_ms" for m in plan.measures) and "error_type" not in by_column:
         plan.add_filter("duration_ms", "not_null")  # counting requests: the rows that timed one
 
+    if at_least and plan.dimensions and plan.measures[0].kind == "count":  # "5번 이상 겪은 사용자"
+        plan.measures = plan.measures[:1]
+        plan.having = (plan.measures[0], ">=", _number(at_least.group(1)))
+        plan.limit = None
     n = _top_n(text)
     if plan.bucket is not None:
         plan.order = [(bucket_sql(plan.bucket)[1], False)]
@@ -177,9 +190,76 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         descending = not lx.LEAST.search(text)
         if not plan.order:
             plan.order = [(primary.alias, descending)]
-    if n is not None and plan.bucket is None:
+    if n is not None and plan.bucket is None and plan.having is None:
         plan.limit = n
+    _order_by_known_outputs(plan, text)
     return plan
+
+
+def _order_by_known_outputs(plan: Plan, text: str) -> None:
+    """Order by what the query outputs: "the most …" by the count, otherwise the first measure."""
+    outputs = {m.alias for m in plan.measures} | set(plan.dimensions)
+    if plan.bucket is not None:
+        outputs.add(bucket_sql(plan.bucket)[1])
+    counts = [m.alias for m in plan.measures if m.kind == "count" and m.where is None]
+    if counts and lx.MOST_FREQUENT.search(text) and plan.bucket is None:
+        plan.order = [(counts[0], True)]
+    plan.order = [(key, desc) for key, desc in plan.order if key in outputs]
+    if not plan.order and plan.dimensions and plan.measures:
+        plan.order = [(plan.measures[0].alias, not lx.LEAST.search(text))]
+
+
+def _number(token: str) -> int:
+    return int(token) if token.isdigit() else lx.NUMBER_WORDS[token.lower()]
+
+
+def _journey(
+    plan: Plan,
+    text: str,
+    users: list[str],
+    traces: list[str],
+    window: Window | None,
+    by_column: dict[str, list[Mention]],
+) -> Plan:
+    """The rows of one user's or one trace's activity, in time order."""
+    for uid in users:
+        plan.add_filter("user_id", "=", uid)
+    for tid in traces:
+        plan.add_filter("trace_id", "=", tid)
+    flows = [v for word, values in lx.FLOW_CONCEPTS.items() if word in text for v in values]
+    if flows and not by_column.get("path"):
+        plan.add_filter("path", "like_any", flows)
+    skip = {"path"} if flows else set()
+    if len({m.value for m in by_column.get("action_type", [])}) >= 2:
+        skip.add("action_type")  # "page views, clicks and form submits": the activity, not a filter
+    _apply_mentions(plan, by_column, skip=skip)
+    frontend_only = any(f.column == "log_type" and f.value == "FRONTEND" for f in plan.filters) or any(
+        m.value in ("web-app",) or m.column == "action_type" for found in by_column.values() for m in found
+    )
+    in_order = bool(lx.IN_ORDER.search(text))
+    if traces and not users:
+        plan.columns = list(TRACE_COLUMNS)
+        plan.order = [("created_at", False)]
+        plan.window = window
+    else:
+        plan.columns = list(FRONTEND_JOURNEY_COLUMNS if frontend_only else JOURNEY_COLUMNS)
+        plan.order = [("created_at", not in_order)]
+        plan.limit = None if in_order else _top_n(text) or 20
+        plan.window = window or (INCIDENT_WINDOW if lx.LAST_ONE.search(text) else PERFORMANCE_WINDOW)
+    plan.notes.append("journey")
+    return plan
+
+
+def _activity_summary(plan: Plan, about_errors: bool) -> None:
+    """Per service (or session …) of one user or trace: how much, errors if asked, first/last seen."""
+    plan.measures = [Measure("count", "log_count")]
+    if about_errors:
+        plan.measures.append(Measure("count", "error_count", where="level = 'ERROR'"))
+    plan.measures += [Measure("first_seen", "first_seen"), Measure("last_seen", "last_seen")]
+    for d in plan.dimensions:
+        if d in ("session_id", "user_id", "trace_id"):
+            plan.add_filter(d, "not_null")
+    plan.order = [("first_seen", False)]
 
 
 def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> list[Measure]:
@@ -206,6 +286,8 @@ def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> li
         if not lx.MOST.search(text) or (lx.MAXIMUM.search(text) and lx.AVERAGE.search(text)):
             add(lx.MAXIMUM, Measure("max", "max_duration_ms", "duration_ms"))
         add(lx.MINIMUM, Measure("min", "min_duration_ms", "duration_ms"))
+    if found:
+        add(lx.REQUEST_COUNT, Measure("count", "request_count"))
     counted_entity = lx.DISTINCT_USERS.search(text) or lx.SESSIONS.search(text)
     if found and lx.COUNT.search(text) and not counted_entity:
         add(lx.COUNT, Measure("count", "count"))
@@ -214,6 +296,9 @@ def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> li
     add(lx.FIRST_LAST, Measure("first_seen", "first_seen"), Measure("last_seen", "last_seen"))
     measures: list[Measure] = []
     for _, m in sorted(found, key=lambda pair: pair[0]):
+        plain_count = m.kind == "count" and m.where is None
+        if plain_count and any(x.kind == "count" and x.where is None for x in measures):
+            continue
         if m not in measures:
             measures.append(m)
     if measures and all(m.kind in ("first_seen", "last_seen") for m in measures):
@@ -254,7 +339,7 @@ def _conventions(plan: Plan, primary: Measure, text: str, by_column: dict[str, l
         ]
     if primary.column == "duration_ms":
         plan.add_filter("duration_ms", "not_null")
-    if "error_type" in dims and primary.kind == "count":
+    if dims == ["error_type"] and primary.kind == "count":
         plan.measures.append(Measure("count_distinct", "affected_users", "user_id"))
     if "user_id" in dims:
         plan.add_filter("user_id", "not_null")

@@ -48,6 +48,8 @@ class Plan:
     #: (output alias or column, descending?)
     order: list[tuple[str, bool]] = field(default_factory=list)
     limit: int | None = None
+    #: keep groups whose measure compares so: (measure, op, value) — "5번 이상 겪은 사용자"
+    having: tuple[Measure, str, float] | None = None
     #: for listings: the columns to show, newest or oldest first per ``order``
     columns: list[str] = field(default_factory=list)
     #: what the parser understood, in words (shown to the analyst, used for the answer)
