@@ -9,7 +9,7 @@ from nlq_platform.cli.errors import UserFacingError, user_facing
 
 @click.group()
 def bench() -> None:
-    """Measure ingest throughput and latency."""
+    """Measure ingest throughput and latency, and query latency over a large table."""
 
 
 @bench.command()
@@ -28,5 +28,33 @@ def ingest(records: int, concurrency: int, gzip: bool, as_json: bool) -> None:
     with user_facing("running the ingest benchmark"):
         try:
             run(records=records, concurrency=concurrency, gzip=gzip, as_json=as_json)
+        except BenchError as exc:
+            raise UserFacingError(str(exc)) from exc
+
+
+@bench.command()
+@click.option(
+    "--rows", type=click.IntRange(min=1), default=10_000_000, show_default=True, help="Rows in logs."
+)
+@click.option(
+    "--repeat", type=click.IntRange(min=1), default=20, show_default=True, help="Timed runs per scenario."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@click.option("--keep", is_flag=True, help="Reuse nlq_bench_queries when it already holds --rows rows.")
+@click.option(
+    "--extra-index",
+    "extra_indexes",
+    multiple=True,
+    metavar="DDL",
+    help="A candidate CREATE INDEX (repeatable; ';' joins statements into one candidate): "
+    "built, measured against the baseline, dropped again.",
+)
+def queries(rows: int, repeat: int, as_json: bool, keep: bool, extra_indexes: tuple[str, ...]) -> None:
+    """Time every evaluation scenario's gold SQL over a large logs table (p50/p95 per scenario)."""
+    from bench.queries import BenchError, run
+
+    with user_facing("running the query benchmark"):
+        try:
+            run(rows=rows, repeat=repeat, as_json=as_json, keep=keep, extra_indexes=extra_indexes)
         except BenchError as exc:
             raise UserFacingError(str(exc)) from exc

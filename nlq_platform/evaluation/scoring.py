@@ -40,8 +40,9 @@ them is tried.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -113,9 +114,6 @@ def rows_equal(a: Row, b: Row) -> bool:
     return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
-_EPOCH = datetime(1970, 1, 1)
-
-
 def _sort_key(value: Any) -> tuple[Any, ...]:
     """A total order over mixed values; values equal under :func:`values_equal` get equal keys,
     except numbers, which get keys in numeric order (equal within the tolerance ⇒ adjacent)."""
@@ -136,8 +134,10 @@ def _sort_key(value: Any) -> tuple[Any, ...]:
         return (5, 0, value)
     if isinstance(value, date):
         return (6, value)
-    if isinstance(value, time | timedelta | bytes):
-        return (7, _kind(value), str(value) if isinstance(value, time) and value.tzinfo else value)
+    if isinstance(value, time):
+        return (7, value.isoformat())
+    if isinstance(value, timedelta | bytes):
+        return (8, _kind(value), value)
     return (9, _kind(value), repr(_freeze(value)))
 
 
@@ -175,30 +175,77 @@ def _numbers_key(row: Row) -> tuple[Any, ...]:
     return tuple(_sort_key(v) for v in row if is_number(v))
 
 
-def _max_matching(left: list[Row], right: list[Row]) -> list[int | None]:
-    """Maximum bipartite matching of equal rows (Kuhn's augmenting paths): for each left row the
-    index of its right partner or None."""
-    adjacency = [[j for j, r in enumerate(right) if rows_equal(row, r)] for row in left]
-    partner_of_right: list[int | None] = [None] * len(right)
+def _max_matching(adjacency: list[list[int]], n_right: int) -> list[int | None]:
+    """Maximum bipartite matching (Kuhn's augmenting paths, iterative): for each left node the
+    right node it is paired with, or None."""
+    left_partner: list[int | None] = [None] * len(adjacency)
+    right_partner: list[int | None] = [None] * n_right
+    for start in range(len(adjacency)):
+        seen: set[int] = set()
+        reached_from: dict[int, int] = {}
+        stack = [(start, iter(adjacency[start]))]
+        free: int | None = None
+        while stack and free is None:
+            left, options = stack[-1]
+            for right in options:
+                if right in seen:
+                    continue
+                seen.add(right)
+                reached_from[right] = left
+                owner = right_partner[right]
+                if owner is None:
+                    free = right
+                else:
+                    stack.append((owner, iter(adjacency[owner])))
+                break
+            else:
+                stack.pop()
+        right = free
+        while right is not None:  # flip the path start → … → free
+            left = reached_from[right]
+            previous = left_partner[left]
+            left_partner[left], right_partner[right] = right, left
+            right = previous if left != start else None
+    return left_partner
 
-    def augment(i: int, seen: list[bool]) -> bool:
-        for j in adjacency[i]:
-            if seen[j]:
-                continue
-            seen[j] = True
-            owner = partner_of_right[j]
-            if owner is None or augment(owner, seen):
-                partner_of_right[j] = i
-                return True
-        return False
 
-    for i in range(len(left)):
-        augment(i, [False] * len(right))
-    partner: list[int | None] = [None] * len(left)
-    for j, i in enumerate(partner_of_right):
-        if i is not None:
-            partner[i] = j
-    return partner
+def _tolerance_window(value: Any) -> tuple[float, float]:
+    """Bounds outside which no number equals ``value`` (a little wider than the tolerance)."""
+    x = float(value)
+    slack = max(REL_TOL * abs(x), ABS_TOL) / (1 - REL_TOL) * 1.01
+    return x - slack, x + slack
+
+
+def _match_group(gold: list[Row], predicted: list[Row]) -> list[int | None]:
+    """Pair rows with the same signature: sorted pairing when it works, else a maximum matching
+    whose candidates are narrowed by the most selective numeric column (bisect on its values)."""
+    if len(gold) == len(predicted):
+        g_order = sorted(range(len(gold)), key=lambda i: _numbers_key(gold[i]))
+        p_order = sorted(range(len(predicted)), key=lambda j: _numbers_key(predicted[j]))
+        if all(rows_equal(gold[i], predicted[j]) for i, j in zip(g_order, p_order, strict=True)):
+            partner: list[int | None] = [None] * len(gold)
+            for i, j in zip(g_order, p_order, strict=True):
+                partner[i] = j
+            return partner
+    positions = [k for k, v in enumerate(gold[0]) if is_number(v)]
+    finite = [
+        k
+        for k in positions
+        if all(math.isfinite(float(r[k])) for r in gold)
+        and all(math.isfinite(float(r[k])) for r in predicted)
+    ]
+    if finite:
+        k = max(finite, key=lambda k: len({float(r[k]) for r in predicted}))
+        by_value = sorted(range(len(predicted)), key=lambda j: float(predicted[j][k]))
+        keys = [float(predicted[j][k]) for j in by_value]
+        adjacency = []
+        for row in gold:
+            low, high = _tolerance_window(row[k])
+            window = by_value[bisect_left(keys, low) : bisect_right(keys, high)]
+            adjacency.append([j for j in sorted(window) if rows_equal(row, predicted[j])])
+    else:
+        adjacency = [[j for j, r in enumerate(predicted) if rows_equal(row, r)] for row in gold]
+    return _max_matching(adjacency, len(predicted))
 
 
 def _group(rows: Sequence[Row]) -> dict[tuple[Any, ...], list[int]]:
@@ -209,8 +256,8 @@ def _group(rows: Sequence[Row]) -> dict[tuple[Any, ...], list[int]]:
 
 
 def bag_match(gold: Sequence[Row], predicted: Sequence[Row]) -> tuple[list[int], list[int]]:
-    """Pair equal rows one to one; returns the indexes of the unpaired gold rows ("missing") and
-    of the unpaired predicted rows ("extra"). Both empty ⇔ the bags are equal."""
+    """Pair equal rows one to one (as many as possible); returns the indexes of the unpaired gold
+    rows ("missing") and of the unpaired predicted rows ("extra"). Both empty ⇔ equal bags."""
     gold_groups, pred_groups = _group(gold), _group(predicted)
     missing: list[int] = []
     extra: list[int] = []
@@ -219,20 +266,13 @@ def bag_match(gold: Sequence[Row], predicted: Sequence[Row]) -> tuple[list[int],
         if not pred_idx:
             missing.extend(gold_idx)
             continue
-        if len(gold_idx) == 1 and len(pred_idx) == 1:
-            if not rows_equal(gold[gold_idx[0]], predicted[pred_idx[0]]):
-                missing.extend(gold_idx)
-                extra.extend(pred_idx)
+        if _NUMBER not in signature:  # no numbers: the rows of the group are all identical
+            missing.extend(gold_idx[len(pred_idx) :])
+            extra.extend(pred_idx[len(gold_idx) :])
             continue
-        g_sorted = sorted(gold_idx, key=lambda i: _numbers_key(gold[i]))
-        p_sorted = sorted(pred_idx, key=lambda i: _numbers_key(predicted[i]))
-        if len(g_sorted) == len(p_sorted) and all(
-            rows_equal(gold[g], predicted[p]) for g, p in zip(g_sorted, p_sorted, strict=True)
-        ):
-            continue
-        partner = _max_matching([gold[i] for i in gold_idx], [predicted[i] for i in pred_idx])
+        partner = _match_group([gold[i] for i in gold_idx], [predicted[j] for j in pred_idx])
         used = {j for j in partner if j is not None}
-        missing.extend(g for g, j in zip(gold_idx, partner, strict=True) if j is None)
+        missing.extend(i for i, j in zip(gold_idx, partner, strict=True) if j is None)
         extra.extend(p for j, p in enumerate(pred_idx) if j not in used)
     for signature, pred_idx in pred_groups.items():
         if signature not in gold_groups:
@@ -275,33 +315,25 @@ class Comparison:
 
 def _classes(columns: list[list[Any]]) -> list[int]:
     """For each column, the index of the first column with exactly the same values (itself if
-    none): such columns are interchangeable."""
+    none)."""
     first: dict[Any, int] = {}
     result = []
     for index, column in enumerate(columns):
-        key = tuple((_kind(v), _freeze(v)) if not is_number(v) else ("#", _sort_key(v)) for v in column)
+        key = tuple((_kind(v), _freeze(v)) for v in column)
         result.append(first.setdefault(key, index))
     return result
 
 
-def _mappings(
-    candidates: list[list[int]], gold_class: list[int], pred_class: list[int]
-) -> Iterator[list[int]]:
+def _mappings(candidates: list[list[int]], pred_class: list[int]) -> Iterator[list[int]]:
     """Injective maps gold column → candidate predicted column, most constrained gold column
-    first, skipping maps that only swap interchangeable columns."""
+    first. Predicted columns with identical values give identical projections whichever gold
+    column each takes, so they are only tried in increasing order along the gold columns."""
     order = sorted(range(len(candidates)), key=lambda i: len(candidates[i]))
     chosen: dict[int, int] = {}
     used: set[int] = set()
 
     def allowed(i: int, j: int) -> bool:
-        for i2, j2 in chosen.items():
-            # identical predicted columns: take them in increasing order along gold columns
-            if pred_class[j2] == pred_class[j] and (i2 < i) != (j2 < j):
-                return False
-            # identical gold columns: the same
-            if gold_class[i2] == gold_class[i] and (i2 < i) != (j2 < j):
-                return False
-        return True
+        return all(pred_class[j2] != pred_class[j] or (i2 < i) == (j2 < j) for i2, j2 in chosen.items())
 
     def walk(depth: int) -> Iterator[list[int]]:
         if depth == len(order):
@@ -339,12 +371,11 @@ def compare(
     ]
     if any(not c for c in candidates):
         return Comparison(strict=False, subset=False, candidates=candidates)
-    tried = 0
-    for mapping in _mappings(candidates, _classes(gold_cols), _classes(pred_cols)):
+    mappings = _mappings(candidates, _classes(pred_cols))
+    for tried, mapping in enumerate(mappings, start=1):
         projected = [tuple(row[j] for j in mapping) for row in predicted_rows]
         if rows_match(gold_rows, projected, ordered=ordered):
             return Comparison(strict=g == p, subset=True, mapping=mapping, candidates=candidates)
-        tried += 1
         if tried >= MAX_MAPPINGS:
             return Comparison(strict=False, subset=False, candidates=candidates, gave_up=True)
     return Comparison(strict=False, subset=False, candidates=candidates)
@@ -353,34 +384,53 @@ def compare(
 # --- explaining a mismatch ----------------------------------------------------------------------
 
 
+def _kinds(column: Iterable[Any]) -> set[str]:
+    return {"number" if is_number(v) else _kind(v) for v in column if v is not None}
+
+
 def _diagnostic_mapping(
     gold_columns: Sequence[str],
     predicted_columns: Sequence[str],
     candidates: list[list[int]],
+    gold_kinds: list[set[str]],
+    predicted_kinds: list[set[str]],
 ) -> list[tuple[int, int, str]]:
     """A best-effort (gold column, predicted column, how) pairing for showing differences: by
-    equal values first, then by name, then the leftovers in order."""
+    equal values first, then by name, then each remaining gold column with the first remaining
+    predicted column holding the same kind of values ("guess")."""
     pairs: list[tuple[int, int, str]] = []
     used_g: set[int] = set()
     used_p: set[int] = set()
+
+    def pair(i: int, j: int, how: str) -> None:
+        pairs.append((i, j, how))
+        used_g.add(i)
+        used_p.add(j)
+
     for i, options in enumerate(candidates):
         named = [j for j in options if predicted_columns[j].lower() == gold_columns[i].lower()]
-        for j in named + options:
-            if j not in used_p:
-                pairs.append((i, j, "values"))
-                used_g.add(i)
-                used_p.add(j)
-                break
+        j = next((j for j in named + options if j not in used_p), None)
+        if j is not None:
+            pair(i, j, "values")
     by_name = {name.lower(): j for j, name in reversed(list(enumerate(predicted_columns)))}
     for i, name in enumerate(gold_columns):
         j = by_name.get(name.lower())
         if i not in used_g and j is not None and j not in used_p:
-            pairs.append((i, j, "name"))
-            used_g.add(i)
-            used_p.add(j)
-    rest_g = [i for i in range(len(gold_columns)) if i not in used_g]
-    rest_p = [j for j in range(len(predicted_columns)) if j not in used_p]
-    pairs.extend((i, j, "position") for i, j in zip(rest_g, rest_p, strict=False))
+            pair(i, j, "name")
+    for i in range(len(gold_columns)):
+        if i in used_g:
+            continue
+        j = next(
+            (
+                j
+                for j in range(len(predicted_columns))
+                if j not in used_p
+                and (gold_kinds[i] & predicted_kinds[j] or not gold_kinds[i] or not predicted_kinds[j])
+            ),
+            None,
+        )
+        if j is not None:
+            pair(i, j, "guess")
     return sorted(pairs)
 
 
@@ -421,20 +471,30 @@ def explain(
         reasons.append(f"column count differs: gold {g}, predicted {p}")
     if len(gold_rows) != len(predicted_rows):
         reasons.append(f"row count differs: gold {len(gold_rows)}, predicted {len(predicted_rows)}")
-    candidates = comparison.candidates or [
-        [
-            j
-            for j in range(p)
-            if columns_equal(
-                [r[i] for r in gold_rows], [r[j] for r in predicted_rows], ordered=ordered
-            )
+    # which predicted columns hold each gold column's values, in any order (an ordered result in
+    # the wrong order still pairs its columns, and the row diff then shows the order)
+    candidates = (
+        comparison.candidates
+        if comparison.candidates and not ordered
+        else [
+            [
+                j
+                for j in range(p)
+                if columns_equal([r[i] for r in gold_rows], [r[j] for r in predicted_rows], ordered=False)
+            ]
+            for i in range(g)
         ]
-        for i in range(g)
-    ]
+    )
     unmatched = [gold_columns[i] for i, c in enumerate(candidates) if not c]
     if unmatched and len(gold_rows) == len(predicted_rows):
         reasons.append("no predicted column has the values of gold column(s): " + ", ".join(unmatched))
-    pairs = _diagnostic_mapping(gold_columns, predicted_columns, candidates)
+    pairs = _diagnostic_mapping(
+        gold_columns,
+        predicted_columns,
+        candidates,
+        [_kinds(r[i] for r in gold_rows) for i in range(g)],
+        [_kinds(r[j] for r in predicted_rows) for j in range(p)],
+    )
     diff["column_mapping"] = {
         gold_columns[i]: (predicted_columns[j] if how == "values" else f"{predicted_columns[j]} ({how})")
         for i, j, how in pairs

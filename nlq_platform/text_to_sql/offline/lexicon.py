@@ -43,13 +43,29 @@ P99 = words("p99", "99퍼센타일", "99 퍼센타일", "99%", "99th")
 MAXIMUM = words("최대", "max", "maximum", "가장 오래", "longest", "peak")
 MINIMUM = words("최소", "min", "minimum", "가장 짧", "shortest")
 MOST = words("가장 많", "제일 많", "많이 발생", "most", "top", "상위", "highest", "worst", "busiest",
-             "가장 긴", "제일 긴", "가장 느린", "제일 느린", "slowest", "longest", "가장 높", "큰 순",
+             "가장 긴", "제일 긴", "가장 느린", "제일 느린", "가장 느렸", "제일 느렸", "가장 오래", "제일 오래", "slowest", "longest", "가장 높", "큰 순",
              "많은 순", "순위", "rank")  # fmt: skip
 MOST_FREQUENT = words(
     "가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest"
 )
 COMPARE = words(
     "비교", "대비", "compare", "compared", "comparison", "versus", "vs", "between", "별로", "each of"
+)
+PREVIOUS = words(
+    "직전",
+    "그 전",
+    "그전",
+    "이전",
+    "지난번",
+    "전 시간",
+    "before it",
+    "before that",
+    "the hour before",
+    "previous",
+    "prior",
+    "earlier",
+    "than before",
+    "preceding",
 )
 IN_ORDER = words(
     "순서대로",

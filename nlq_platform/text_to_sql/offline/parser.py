@@ -23,7 +23,13 @@ from nlq_platform.text_to_sql.offline.entities import (
     user_ids,
 )
 from nlq_platform.text_to_sql.offline.plan import Measure, Plan
-from nlq_platform.text_to_sql.offline.timewindow import Window, parse_bucket, parse_window
+from nlq_platform.text_to_sql.offline.timewindow import (
+    Window,
+    minutes_interval,
+    parse_bucket,
+    parse_window,
+    relative_windows,
+)
 
 JOURNEY_COLUMNS = ["created_at", "log_type", "service", "path", "level", "message", "error_type"]
 LISTING_COLUMNS = ["created_at", "service", "level", "path", "error_type", "message"]
@@ -174,6 +180,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.measures = [primary]
     if summary or "session_id" in plan.dimensions:
         _activity_summary(plan, about_errors)
+    elif lx.PREVIOUS.search(text) and len(plan.measures) == 1 and _compare_periods(plan, question):
+        pass
     elif len(plan.measures) == 1:  # one thing asked: complete it the house way
         _conventions(plan, primary, text, by_column)
     elif any(m.column == "duration_ms" for m in plan.measures) and "error_type" not in by_column:
@@ -248,6 +256,31 @@ def _journey(
         plan.window = window or (INCIDENT_WINDOW if lx.LAST_ONE.search(text) else PERFORMANCE_WINDOW)
     plan.notes.append("journey")
     return plan
+
+
+def _compare_periods(plan: Plan, question: str) -> bool:
+    """ "최근 1시간 에러가 그 직전 1시간보다 …": the measure for the recent window beside the same
+    measure for the window just before it."""
+    windows = relative_windows(question)
+    if not windows or windows[0].minutes is None:
+        return False
+    recent = windows[0].minutes
+    previous = windows[1].minutes if len(windows) > 1 and windows[1].minutes else recent
+    measure = plan.measures[0]
+    boundary = f"NOW() - INTERVAL '{minutes_interval(recent)}'"
+    plan.measures = [
+        Measure(measure.kind, f"recent_{measure.alias}", measure.column, measure.fraction,
+                where=f"created_at > {boundary}"),
+        Measure(measure.kind, f"previous_{measure.alias}", measure.column, measure.fraction,
+                where=f"created_at <= {boundary}"),
+    ]  # fmt: skip
+    plan.window = Window(start=f"NOW() - INTERVAL '{minutes_interval(recent + previous)}'")
+    if measure.column == "duration_ms":
+        plan.add_filter("duration_ms", "not_null")
+        if "path" in plan.dimensions and not plan.has_filter("log_type"):
+            plan.add_filter("log_type", "=", "BACKEND")
+    plan.order = [(d, False) for d in plan.dimensions]
+    return True
 
 
 def _activity_summary(plan: Plan, about_errors: bool) -> None:

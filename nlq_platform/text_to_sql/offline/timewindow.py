@@ -65,10 +65,26 @@ class Window:
     #: the matched words, so the parser can skip them when looking for other meaning
     text: str = ""
 
+    #: length in minutes for relative windows (None for calendar ones such as "오늘")
+    minutes: int | None = None
+
     @classmethod
     def last(cls, amount: int, unit: str, text: str = "") -> Window:
-        plural = "s" if amount != 1 else ""
-        return cls(start=f"NOW() - INTERVAL '{amount} {unit}{plural}'", text=text)
+        return cls(start=f"NOW() - INTERVAL '{interval(amount, unit)}'", text=text,
+                   minutes=amount * _UNITS[unit][1])  # fmt: skip
+
+
+def interval(amount: int, unit: str) -> str:
+    return f"{amount} {unit}{'s' if amount != 1 else ''}"
+
+
+def minutes_interval(minutes: int) -> str:
+    """The tidiest spelling of a length: '25 hours', '7 days', '90 minutes'."""
+    if minutes % 1440 == 0 and minutes >= 2880:
+        return interval(minutes // 1440, "day")
+    if minutes % 60 == 0:
+        return interval(minutes // 60, "hour")
+    return interval(minutes, "minute")
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,23 @@ def parse_window(question: str) -> Window | None:
     for phrase, (start, end) in _KEYWORDS.items():
         if phrase in lowered:
             return Window(start=start, end=end, text=phrase)
+    relative = relative_windows(question)
+    if relative:
+        return relative[0]
+    single = _SINGLE.search(lowered)
+    if single:
+        word = single.group("unit")
+        unit = {"시간": "hour", "하루": "day", "주": "week", "일주일": "week"}.get(word, word)
+        if unit == "week":
+            return Window.last(7, "day", single.group(0))
+        return Window.last(1, unit, single.group(0))
+    return None
+
+
+def relative_windows(question: str) -> list[Window]:
+    """Every "last N units" in the question, in order ("최근 1시간 … 그 전 24시간")."""
+    lowered = question.lower()
+    found = []
     for match in _RELATIVE.finditer(lowered):
         if _is_bucket_phrase(lowered, match.end()):
             continue  # "5분 단위" is a bucket, not a window
@@ -99,15 +132,8 @@ def parse_window(question: str) -> Window | None:
         amount = _number(number)
         if unit == "week":
             unit, amount = "day", amount * 7
-        return Window.last(amount, unit, match.group(0))
-    single = _SINGLE.search(lowered)
-    if single:
-        word = single.group("unit")
-        unit = {"시간": "hour", "하루": "day", "주": "week", "일주일": "week"}.get(word, word)
-        if unit == "week":
-            return Window.last(7, "day", single.group(0))
-        return Window.last(1, unit, single.group(0))
-    return None
+        found.append(Window.last(amount, unit, match.group(0)))
+    return found
 
 
 _BUCKET_SUFFIX = re.compile(r"\s*(?:단위|간격|마다|씩|별|buckets?|intervals?|windows?)")
