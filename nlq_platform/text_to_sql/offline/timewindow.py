@@ -107,22 +107,13 @@ def parse_window(question: str) -> Window | None:
         if phrase in lowered:
             return Window(start=start, end=end, text=phrase)
     relative = relative_windows(question)
-    if relative:
-        return relative[0]
-    single = _SINGLE.search(lowered)
-    if single:
-        word = single.group("unit")
-        unit = {"시간": "hour", "하루": "day", "주": "week", "일주일": "week"}.get(word, word)
-        if unit == "week":
-            return Window.last(7, "day", single.group(0))
-        return Window.last(1, unit, single.group(0))
-    return None
+    return relative[0] if relative else None
 
 
 def relative_windows(question: str) -> list[Window]:
     """Every "last N units" in the question, in order ("최근 1시간 … 그 전 24시간")."""
     lowered = question.lower()
-    found = []
+    found: list[tuple[int, Window]] = []
     for match in _RELATIVE.finditer(lowered):
         if _is_bucket_phrase(lowered, match.end()):
             continue  # "5분 단위" is a bucket, not a window
@@ -132,8 +123,13 @@ def relative_windows(question: str) -> list[Window]:
         amount = _number(number)
         if unit == "week":
             unit, amount = "day", amount * 7
-        found.append(Window.last(amount, unit, match.group(0)))
-    return found
+        found.append((match.start(), Window.last(amount, unit, match.group(0))))
+    for single in _SINGLE.finditer(lowered):  # "last hour", "지난 하루": one unit
+        word = single.group("unit")
+        unit = {"시간": "hour", "하루": "day", "주": "week", "일주일": "week"}.get(word, word)
+        amount, unit = (7, "day") if unit == "week" else (1, unit)
+        found.append((single.start(), Window.last(amount, unit, single.group(0))))
+    return [window for _, window in sorted(found, key=lambda pair: pair[0])]
 
 
 _BUCKET_SUFFIX = re.compile(r"\s*(?:단위|간격|마다|씩|별|buckets?|intervals?|windows?)")
