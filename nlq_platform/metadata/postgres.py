@@ -82,4 +82,20 @@ async def fetch_value_catalog(
             f'WHERE "{name}" IS NOT NULL {live} GROUP BY 1 ORDER BY n DESC, 1 LIMIT {int(limit)}'
         )
         catalog[name] = [{"value": r["value"], "count": r["n"]} for r in rows]
+    metadata = table.column("metadata")
+    if metadata is not None and metadata.type == "jsonb":
+        catalog["metadata_keys"] = await _metadata_keys(conn, table)
     return catalog
+
+
+async def _metadata_keys(
+    conn: asyncpg.Connection, table: Table, sample: int = 20_000
+) -> list[dict[str, Any]]:
+    """Keys of the JSONB metadata column ("browser", "status_code" …), from the newest rows."""
+    order = "ORDER BY id DESC" if table.column("id") else ""
+    rows = await conn.fetch(
+        f'SELECT key AS value, count(*) AS n FROM (SELECT metadata FROM "{table.table_id}" '
+        f"WHERE metadata IS NOT NULL {order} LIMIT {int(sample)}) AS recent, "
+        "jsonb_object_keys(recent.metadata) AS key GROUP BY key ORDER BY n DESC, key LIMIT 100"
+    )
+    return [{"value": r["value"], "count": r["n"]} for r in rows]

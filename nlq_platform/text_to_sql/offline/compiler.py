@@ -62,7 +62,26 @@ def levels_sql(levels: list[str]) -> str:
     return f"level IN ({', '.join(quote_literal(v) for v in levels)})"
 
 
+def column_sql(column: str, numeric: bool = False) -> str:
+    """A column, or ``metadata.key`` as the JSONB field (cast to int for numeric comparisons)."""
+    if "." not in column:
+        return column
+    base, key = column.split(".", 1)
+    text = f"{base}->>{quote_literal(key)}"
+    return f"({text})::int" if numeric else text
+
+
+def dimension_sql(column: str) -> tuple[str, str]:
+    """(select expression, alias) of a dimension."""
+    if "." not in column:
+        return column, column
+    return f"{column_sql(column)} AS {column.split('.', 1)[1]}", column.split(".", 1)[1]
+
+
 def filter_sql(f: Filter) -> str:
+    if "." in f.column:
+        numeric = isinstance(f.value, int | float)
+        return f"{column_sql(f.column, numeric)} {f.op} {quote_literal(f.value)}"
     match f.op:
         case "not_null":
             return f"{f.column} IS NOT NULL"
@@ -72,6 +91,8 @@ def filter_sql(f: Filter) -> str:
             return f"{f.column} IN ({', '.join(quote_literal(v) for v in f.value)})"
         case "like_any":
             return "(" + " OR ".join(f"{f.column} LIKE {quote_literal(f'%{v}%')}" for v in f.value) + ")"
+        case "= subquery":
+            return f"{f.column} = ({f.value})"
         case "=" | "!=" | ">" | ">=" | "<" | "<=":
             return f"{f.column} {f.op} {quote_literal(f.value)}"
     raise ValueError(f"unknown filter op {f.op}")
@@ -87,8 +108,10 @@ def to_postgres(plan: Plan) -> str:
             expr, alias = bucket_sql(plan.bucket)
             select.append(f"{expr} AS {alias}")
             group.append(alias)
-        select += plan.dimensions
-        group += plan.dimensions
+        for dimension in plan.dimensions:
+            expr, alias = dimension_sql(dimension)
+            select.append(expr)
+            group.append(alias)
         select += [measure_sql(m) for m in plan.measures]
     where = [filter_sql(f) for f in plan.filters]
     if plan.window is not None:

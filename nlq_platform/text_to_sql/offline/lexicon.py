@@ -51,6 +51,10 @@ MOST_FREQUENT = words(
 COMPARE = words(
     "비교", "대비", "compare", "compared", "comparison", "versus", "vs", "between", "별로", "each of"
 )
+GROUPING = words("별", "마다", "나눠", "나누어", "by", "per", "each", "which", "what", "breakdown", "split")
+STATUS_CLASS = re.compile(
+    r"([45])xx|([45])00번대|(?<![a-z])(server|서버)\s*(?:error|에러|오류)", re.IGNORECASE
+)
 PREVIOUS = words(
     "직전",
     "그 전",

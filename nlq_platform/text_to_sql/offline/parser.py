@@ -51,6 +51,16 @@ def _top_n(text: str) -> int | None:
     return int(token) if token.isdigit() else lx.NUMBER_WORDS.get(token.lower())
 
 
+def _metadata_dimensions(text: str, keys: list[str]) -> list[str]:
+    """ "브라우저별", "by region": a key of the JSONB metadata named with a grouping word."""
+    found = []
+    for key in keys:
+        word = key.replace("_", " ")
+        if re.search(rf"(?<![a-z]){re.escape(word)}s?(?![a-z])", text) and lx.GROUPING.search(text):
+            found.append(f"metadata.{key}")
+    return found
+
+
 def _dimensions(text: str) -> list[str]:
     found = [(m.start(), column) for column, pattern in lx.DIMENSIONS.items() if (m := pattern.search(text))]
     return [column for _, column in sorted(found)]
@@ -73,7 +83,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     about_errors = bool(lx.ERROR.search(text)) or "error_type" in by_column
     about_latency = bool(lx.LATENCY.search(text)) or threshold is not None
     listing = bool(lx.LISTING.search(text))
-    dims = _dimensions(text)
+    dims = _dimensions(text) + _metadata_dimensions(text, catalog.get("metadata_keys", []))
     if about_errors and not dims and "error_type" not in by_column and (lx.MOST.search(text) or _top_n(text)):
         dims = ["error_type"]  # "the most frequent errors" ranks error types
 
@@ -138,6 +148,13 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.add_filter("trace_id", "=", tid)
     if threshold is not None:
         plan.add_filter("duration_ms", threshold.op, threshold.value_ms)
+    status = lx.STATUS_CLASS.search(text)
+    if status and "status_code" in catalog.get("metadata_keys", []):  # "5xx 응답", "server errors"
+        low = 500 if (status.group(1) or "5") == "5" else 400
+        plan.add_filter("metadata.status_code", ">=", low)
+        if low == 400:
+            plan.add_filter("metadata.status_code", "<", 500)
+        about_errors = False
     summary = bool((users or traces) and dims)  # what one user or trace did, per service/…
     if about_errors and "error_type" not in by_column and "level" not in by_column and not summary:
         levels = ["ERROR", "FATAL"] if lx.FATAL.search(text) else ["ERROR"]
