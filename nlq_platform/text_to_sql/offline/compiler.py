@@ -33,6 +33,9 @@ def measure_sql(m: Measure) -> str:
         case "error_rate":
             errors = m.where or "level = 'ERROR'"
             return f"ROUND(100.0 * COUNT(*) FILTER (WHERE {errors}) / NULLIF(COUNT(*), 0), 2) AS {m.alias}"
+        case "share":
+            part = f"COUNT(DISTINCT {col}) FILTER (WHERE {m.where})"
+            return f"ROUND(100.0 * {part} / NULLIF(COUNT(DISTINCT {col}), 0), 2) AS {m.alias}"
         case "first_seen":
             body = "MIN(created_at)"
         case "last_seen":

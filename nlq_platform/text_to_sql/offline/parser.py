@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from nlq_platform.text_to_sql.engine import NotUnderstood
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.compiler import bucket_sql, levels_sql
+from nlq_platform.text_to_sql.offline.compiler import bucket_sql, levels_sql, quote_literal, to_postgres
 from nlq_platform.text_to_sql.offline.entities import (
     Mention,
     duration_threshold,
@@ -234,6 +234,17 @@ def _order_by_known_outputs(plan: Plan, text: str) -> None:
         plan.order = [(plan.measures[0].alias, not lx.LEAST.search(text))]
 
 
+def _flows(text: str) -> list[str]:
+    """Paths a business flow spans ("결제" → checkout and payment), ignoring "in order"."""
+    text = lx.IN_ORDER.sub(" ", text)
+    return [
+        v
+        for word, values in lx.FLOW_CONCEPTS.items()
+        if re.search(rf"(?<![a-z]){word}", text)
+        for v in values
+    ]
+
+
 def _number(token: str) -> int:
     return int(token) if token.isdigit() else lx.NUMBER_WORDS[token.lower()]
 
@@ -251,12 +262,28 @@ def _journey(
         plan.add_filter("user_id", "=", uid)
     for tid in traces:
         plan.add_filter("trace_id", "=", tid)
-    flows = [v for word, values in lx.FLOW_CONCEPTS.items() if word in text for v in values]
-    if flows and not by_column.get("path"):
+    flows = _flows(text) if not by_column.get("path") else []
+    # several values of one column name the scope ("frontend and backend", "views, clicks and
+    # submits"), not a filter
+    skip = {column for column, found in by_column.items() if len({m.value for m in found}) >= 2}
+    if flows:
+        skip.add("path")
+    if users and lx.TRACE_WORD.search(text) and lx.ERROR.search(text):
+        # "user_123's last failed payment, the whole trace": that trace, every service, in order
+        inner = Plan(columns=["trace_id"], order=[("created_at", True)], limit=1)
+        for uid in users:
+            inner.add_filter("user_id", "=", uid)
+        if flows:
+            inner.add_filter("path", "like_any", flows)
+        _apply_mentions(inner, by_column, skip=skip)
+        inner.add_filter("level", "=", "ERROR")
+        plan.add_filter("trace_id", "= subquery", to_postgres(inner))
+        plan.columns = list(TRACE_COLUMNS)
+        plan.order = [("created_at", False)]
+        plan.notes.append("journey of a trace")
+        return plan
+    if flows:
         plan.add_filter("path", "like_any", flows)
-    skip = {"path"} if flows else set()
-    if len({m.value for m in by_column.get("action_type", [])}) >= 2:
-        skip.add("action_type")  # "page views, clicks and form submits": the activity, not a filter
     _apply_mentions(plan, by_column, skip=skip)
     frontend_only = any(f.column == "log_type" and f.value == "FRONTEND" for f in plan.filters) or any(
         m.value in ("web-app",) or m.column == "action_type" for found in by_column.values() for m in found
@@ -312,6 +339,24 @@ def _activity_summary(plan: Plan, about_errors: bool) -> None:
     plan.order = [("first_seen", False)]
 
 
+def _share_of(text: str, catalog_actions: tuple[str, ...]) -> list[Measure] | None:
+    """ "/checkout까지 온 세션 중 submit한 세션 비율": how many sessions (or users), how many of
+    them did the action, and the share."""
+    if not lx.RATE.search(text):
+        return None
+    entity = "session_id" if lx.SESSIONS.search(text) else "user_id" if lx.USERS.search(text) else None
+    action = next((a for a in catalog_actions if re.search(rf"(?<![a-z]){a}", text)), None)
+    if entity is None or action is None:
+        return None
+    did = f"action_type = {quote_literal(action)}"
+    noun = "sessions" if entity == "session_id" else "users"
+    return [
+        Measure("count_distinct", noun, entity),
+        Measure("count_distinct", f"{action}_{noun}", entity, where=did),
+        Measure("share", f"{action}_rate_pct", entity, where=did),
+    ]
+
+
 def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> list[Measure]:
     """The statistics a question names explicitly, in the order it names them."""
     found: list[tuple[int, Measure]] = []
@@ -322,6 +367,9 @@ def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> li
             found.extend((match.start() + i / 10, m) for i, m in enumerate(measures))
 
     add(lx.ERROR_RATE, Measure("error_rate", "error_rate_pct"))
+    share = _share_of(text, catalog_actions=("submit", "click", "view", "navigate"))
+    if share is not None:
+        return share
     if lx.RATE.search(text) and lx.ERROR.search(text) and not lx.ERROR_RATE.search(text):
         add(lx.RATE, Measure("error_rate", "error_rate_pct"))
     add(lx.DISTINCT_USERS, Measure("count_distinct", "user_count", "user_id"))
