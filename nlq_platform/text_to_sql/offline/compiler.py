@@ -96,6 +96,8 @@ def filter_sql(f: Filter) -> str:
             return "(" + " OR ".join(f"{f.column} LIKE {quote_literal(f'%{v}%')}" for v in f.value) + ")"
         case "= subquery":
             return f"{f.column} = ({f.value})"
+        case "in subquery":
+            return f"{f.column} IN ({f.value})"
         case "=" | "!=" | ">" | ">=" | "<" | "<=":
             return f"{f.column} {f.op} {quote_literal(f.value)}"
     raise ValueError(f"unknown filter op {f.op}")

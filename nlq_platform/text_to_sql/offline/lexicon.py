@@ -55,7 +55,7 @@ GROUPING = words("별", "마다", "나눠", "나누어", "by", "per", "each", "w
 STATUS_CLASS = re.compile(
     r"([45])xx|([45])00번대|(?<![a-z])(server|서버)\s*(?:error|에러|오류)", re.IGNORECASE
 )
-TRACE_WORD = words("trace", "트레이스", "전체 흐름", "whole flow", "end to end", "end-to-end")
+TRACE_WORD = words("trace", "traces", "트레이스", "전체 흐름", "whole flow", "end to end", "end-to-end")
 PREVIOUS = words(
     "직전",
     "그 전",

@@ -101,10 +101,16 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         and (lx.REQUESTS.search(text) or listing)
     )  # fmt: skip
 
+    crossing = _traces_crossing(plan, text, by_column, window)
+    if crossing is not None:
+        return crossing
+
     # --- measures ---------------------------------------------------------------------------
     primary: Measure | None
     if any(m.kind == "error_rate" for m in requested):
         about_errors = False  # a rate needs every row, not just errors
+    if any(m.kind == "share" for m in requested):
+        by_column.pop("action_type", None)  # the share's condition, not a filter of the rows
     if requested:
         primary = requested[0]
     elif slowest_rows or (listing and not (lx.COUNT.search(text) or dims or bucket or lx.MOST.search(text))):
@@ -232,6 +238,36 @@ def _order_by_known_outputs(plan: Plan, text: str) -> None:
     plan.order = [(key, desc) for key, desc in plan.order if key in outputs]
     if not plan.order and plan.dimensions and plan.measures:
         plan.order = [(plan.measures[0].alias, not lx.LEAST.search(text))]
+
+
+def _traces_crossing(
+    plan: Plan, text: str, by_column: dict[str, list[Mention]], window: Window | None
+) -> Plan | None:
+    """ "프론트에서 시작해서 백엔드 에러로 끝난 trace가 몇 개": traces that touched one side and
+    failed on the other — counted over the trace, not over single rows."""
+    sides = [m for column in ("log_type", "service") for m in by_column.get(column, [])]
+    if not (lx.TRACE_WORD.search(text) and lx.COUNT.search(text) and len(sides) >= 2):
+        return None
+    errors = [m.start() for m in lx.ERROR.finditer(text)]
+
+    def distance(mention: Mention) -> int:
+        at = text.find(mention.text)
+        return min((abs(at - e) for e in errors), default=1 << 30)
+
+    failing = min(sides, key=distance) if errors else None
+    window = window or INCIDENT_WINDOW
+    first = next(m for m in sides if m is not failing)
+    inner = Plan(columns=["trace_id"], window=window)
+    inner.add_filter(first.column, "=", first.value)
+    inner.add_filter("trace_id", "not_null")
+    plan.window = window
+    plan.measures = [Measure("count_distinct", "traces", "trace_id")]
+    plan.add_filter("trace_id", "in subquery", to_postgres(inner))
+    if failing is not None:
+        plan.add_filter(failing.column, "=", failing.value)
+        plan.add_filter("level", "=", "ERROR")
+    plan.notes.append("traces across sides")
+    return plan
 
 
 def _flows(text: str) -> list[str]:
