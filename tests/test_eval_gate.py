@@ -1,0 +1,35 @@
+"""The accuracy gate: the offline engine must answer all 38 scenarios in both languages
+(strict execution accuracy), on a freshly seeded evaluation database. `make test` fails below."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from nlq_platform.config import Settings
+from nlq_platform.db.migrate import migrate
+from nlq_platform.evaluation.dataset import load
+from nlq_platform.evaluation.runner import run_eval
+from tests.support.pg import INGEST_PASSWORD, READER_PASSWORD, TestPostgres
+
+
+@pytest.fixture(scope="module")
+def seeded(pg: TestPostgres, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    dsn = pg.create_database("nlq_eval_gate")
+    asyncio.run(migrate(dsn, INGEST_PASSWORD, READER_PASSWORD))
+    asyncio.run(load(dsn))
+    home: Path = tmp_path_factory.mktemp("nlq-eval-gate")
+    return Settings(
+        home=home, database_url=dsn, ingest_db_password=INGEST_PASSWORD, reader_db_password=READER_PASSWORD
+    )
+
+
+def test_offline_engine_answers_every_scenario_in_both_languages(seeded: Settings) -> None:
+    report = run_eval(seeded, engine="offline")
+    failures = "\n\n".join(item_text for item_text in report.to_markdown().split("\n\n") if "FAIL" in item_text)
+    assert report.strict_accuracy == 1.0, f"strict EX {report.strict_accuracy:.1%}\n{failures}"
+    data = report.to_dict()
+    assert {lang: s["strict"]["correct"] for lang, s in data["by_language"].items()} == {"ko": 38, "en": 38}
+    assert data["latency_ms"]["p50"] < 20, "offline NL→SQL p50 must stay under 20 ms"
