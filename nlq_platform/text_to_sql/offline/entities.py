@@ -64,8 +64,13 @@ def surface_forms(column: str, value: str, pages: bool = False) -> set[str]:
 
 
 def english_view(question: str) -> str:
-    """The question lower-cased with Korean domain words glossed into English (kept in place)."""
-    text = question.lower()
+    """The question lower-cased with Korean domain words glossed into English (kept in place).
+
+    Parenthesised examples ("메서드(GET, POST 등)별") are dropped: they illustrate, not filter.
+    """
+    text = re.sub(r"\([^)]*(?:등|etc\.?|e\.g\.)[^)]*\)", " ", question.lower())
+    text = re.sub(r"\b(per|by|each)-(?=[a-z])", r"\1 ", text)  # "per-service"
+    text = re.sub(r"-(level|레벨)\b", r" \1", text)  # "FATAL-level"
     for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):
         if korean in text:
             text = text.replace(korean, f" {english} ")
@@ -161,6 +166,8 @@ def duration_threshold(question: str) -> Threshold | None:
             if unit.startswith(("분", "min"))
             else 1000.0
         )
+        if re.search(r"(last|past|지난|최근|within|in the)\s*$", lowered[: match.start()]):
+            continue  # "over the last 60 minutes" is a window, not a latency threshold
         # the comparison word must belong to this number: stop at the neighbouring numbers
         after = re.split(r"\d", lowered[match.end() : match.end() + 8], maxsplit=1)[0]
         before = re.split(r"\d", lowered[max(0, match.start() - 16) : match.start()])[-1]

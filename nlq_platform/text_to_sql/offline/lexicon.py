@@ -12,7 +12,7 @@ import re
 def words(*phrases: str) -> re.Pattern[str]:
     """A pattern matching any phrase; English phrases only on ASCII word boundaries."""
     parts = []
-    for phrase in phrases:
+    for phrase in sorted(phrases, key=len, reverse=True):  # longest first: "chronological order"
         escaped = re.escape(phrase).replace(r"\ ", r"\s*")
         parts.append(rf"(?<![a-z]){escaped}(?![a-z])" if phrase.isascii() else escaped)
     return re.compile("|".join(parts), re.IGNORECASE)
@@ -25,15 +25,19 @@ FATAL = words("fatal", "치명", "크리티컬", "critical")
 WARN = words("경고", "warning", "warnings", "warn")
 LATENCY = words("응답시간", "응답 시간", "latency", "latencies", "response time", "response times",
                 "duration", "처리 시간", "처리시간", "소요 시간", "소요시간", "느린", "slow", "slowest",
-                "slower", "빠른", "fastest", "faster", "지연", "느렸", "느려", "빨랐", "빨라", "걸린", "took", "오래 걸", "성능", "performance",
+                "slower", "빠른", "fastest", "faster", "지연", "느렸", "느려", "빨랐", "빨라", "레이턴시", "응답 속도",
+                "long-running", "longest-running", "running", "길었", "ran", "elapsed", "걸린", "took", "오래 걸", "성능", "performance",
                 "밀리초")  # fmt: skip
-COUNT = words("몇 건", "몇건", "몇 개", "몇개", "몇 번", "몇번", "건수", "횟수", "how many", "count",
+COUNT = words("몇 건", "몇건", "몇 개", "몇개", "몇 번", "몇번", "건수", "횟수", "how many", "count", "counts",
+              "수 알려", "수를", "수가", "수는", " 수",
               "number of", "얼마나 많", "얼마나 발생", "총", "total", "volume")  # fmt: skip
 DISTINCT_USERS = words("몇 명", "몇명", "사용자 수", "유저 수", "사용자수", "how many users",
                        "number of users", "distinct users", "unique users", "how many customers")  # fmt: skip
 USERS = words("사용자", "유저", "고객", "user", "users", "customer", "customers")
 SESSIONS = words("세션", "session", "sessions")
-RATE = words("비율", "비중", "퍼센트", "percentage", "percent", "share", "ratio", "rate", "%")
+RATE = words(
+    "비율", "비중", "퍼센트", "전환율", "percentage", "percent", "share", "ratio", "rate", "%", "conversion"
+)
 ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "error rate", "failure rate", "error ratio",
                    "percentage of errors", "에러 비중")  # fmt: skip
 AVERAGE = words("평균", "average", "avg", "mean")
@@ -43,7 +47,8 @@ P99 = words("p99", "99퍼센타일", "99 퍼센타일", "99%", "99th")
 MAXIMUM = words("최대", "max", "maximum", "가장 오래", "longest", "peak")
 MINIMUM = words("최소", "min", "minimum", "가장 짧", "shortest")
 MOST = words("가장 많", "제일 많", "많이 발생", "most", "top", "상위", "highest", "worst", "busiest",
-             "가장 긴", "제일 긴", "가장 느린", "제일 느린", "가장 느렸", "제일 느렸", "가장 오래", "제일 오래", "slowest", "longest", "가장 높", "큰 순",
+             "가장 긴", "제일 긴", "가장 느린", "제일 느린", "가장 느렸", "제일 느렸", "가장 오래", "제일 오래",
+             "가장 길었", "제일 길었", "longest-running", "긴 순", "느린 순", "slowest", "longest", "가장 높", "큰 순",
              "많은 순", "순위", "rank")  # fmt: skip
 MOST_FREQUENT = words(
     "가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest"
@@ -88,9 +93,13 @@ IN_ORDER = words(
 REQUEST_COUNT = words(
     "요청 수", "요청수", "요청 건수", "호출 수", "request count", "number of requests", "requests"
 )
+_COUNT_NUMBER = (
+    r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
+)
 AT_LEAST_TIMES = re.compile(
-    r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\s*(?:번|회|건|times?|or more|\+)?\s*"
-    r"(?:이상|or more|at least|\+)(?!\s*(?:ms|초|s\b|sec|분|min))",
+    rf"{_COUNT_NUMBER}\s*(?:번|회|건|times?|or more|\+)?\s*(?P<op>이상|넘게|초과|or more|\+)"
+    r"(?!\s*(?:ms|초|s\b|sec|분|min))"
+    rf"|(?:at least|>=|more than|over)\s*{_COUNT_NUMBER}\s*(?:errors?|times?|번|회)",
     re.IGNORECASE,
 )
 PAGE = words("페이지", "화면", "page", "pages", "screen")
@@ -98,8 +107,7 @@ LEAST = words("가장 적", "제일 적", "least", "fewest", "lowest", "가장 �
               "가장 낮")  # fmt: skip
 LISTING = words("목록", "리스트", "list", "로그", "logs", "메시지", "messages", "내역", "기록", "records",
                 "entries", "show me the", "무슨 일", "what happened", "어떤 일", "journey", "여정", "흐름",
-                "timeline", "타임라인", "trace", "추적", "history", "활동", "activity", "what did",
-                "did", "events", "이벤트")  # fmt: skip
+                "timeline", "타임라인", "trace", "추적", "history", "활동", "activity", "events", "이벤트")  # fmt: skip
 FIRST_LAST = words(
     "처음과 마지막",
     "최초와 마지막",
@@ -185,3 +193,25 @@ TOP_N = re.compile(
     r"endpoints|errors|pages|apis|paths|functions|requests)",
     re.IGNORECASE,
 )
+
+
+#: bare nouns naming a dimension, for lists such as "서비스·함수별", "by service and endpoint"
+DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
+    "service": ("서비스", "service", "services"),
+    "function_name": ("함수", "function", "functions", "function_name"),
+    "path": ("엔드포인트", "endpoint", "endpoints", "api", "apis", "경로", "path", "paths", "페이지", "page",
+             "pages", "url", "urls"),
+    "user_id": ("사용자", "유저", "고객", "user", "users", "customer", "customers", "user_id"),
+    "environment": ("환경", "environment", "environments", "env"),
+    "service_version": ("버전", "version", "versions", "service_version", "release", "releases"),
+    "level": ("레벨", "level", "levels", "severity", "심각도"),
+    "method": ("메서드", "메소드", "method", "methods"),
+    "session_id": ("세션", "session", "sessions", "session_id"),
+    "error_type": ("에러 유형", "에러 종류", "오류 유형", "오류 종류", "유형", "종류", "error type", "error types",
+                   "error_type", "type", "types"),
+    "action_type": ("액션", "행동", "action", "actions", "action_type"),
+    "log_type": ("로그 타입", "log type", "log_type"),
+}  # fmt: skip
+LIST_SEPARATOR = r"\s*(?:·|,|/|&|랑|이랑|와|과|하고|및|\band\b)\s*"
+GROUP_SUFFIX = r"\s*(?:별|단위|마다)"
+GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|어떤|어느|각)\s+(?:[\w-]+\s+)?"

@@ -51,19 +51,28 @@ def _top_n(text: str) -> int | None:
     return int(token) if token.isdigit() else lx.NUMBER_WORDS.get(token.lower())
 
 
-def _metadata_dimensions(text: str, keys: list[str]) -> list[str]:
-    """ "브라우저별", "by region": a key of the JSONB metadata named with a grouping word."""
-    found = []
-    for key in keys:
-        word = key.replace("_", " ")
-        if re.search(rf"(?<![a-z]){re.escape(word)}s?(?![a-z])", text) and lx.GROUPING.search(text):
-            found.append(f"metadata.{key}")
-    return found
-
-
-def _dimensions(text: str) -> list[str]:
+def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
+    """Dimensions named by phrase ("어느 서비스") or by a list of nouns with a grouping word
+    ("서비스·함수별", "by service and endpoint", "각 환경"); JSONB keys as ``metadata.<key>``."""
     found = [(m.start(), column) for column, pattern in lx.DIMENSIONS.items() if (m := pattern.search(text))]
-    return [column for _, column in sorted(found)]
+    nouns = {noun: column for column, words in lx.DIMENSION_NOUNS.items() for noun in words}
+    nouns.update({key.replace("_", " "): f"metadata.{key}" for key in metadata_keys})
+    noun = "|".join(
+        re.escape(n) + ("s?" if n.isascii() else "") for n in sorted(nouns, key=len, reverse=True)
+    )
+    noun_list = rf"(?:{noun})(?:{lx.LIST_SEPARATOR}(?:{noun}))*"
+    for pattern in (
+        rf"({noun_list}){lx.GROUP_SUFFIX}",
+        rf"{lx.GROUP_PREFIX}({noun_list})(?![a-z_])",
+        rf"({noun})\s*(?:이|가)?\s*어디",
+    ):
+        for match in re.finditer(pattern, text):
+            for item in re.finditer(noun, match.group(1)):
+                word = item.group(0).lower()
+                column = nouns.get(word) or nouns.get(word.rstrip("s"))
+                if column:
+                    found.append((match.start(1) + item.start(), column))
+    return list(dict.fromkeys(column for _, column in sorted(found)))
 
 
 def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
@@ -83,15 +92,21 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     about_errors = bool(lx.ERROR.search(text)) or "error_type" in by_column
     about_latency = bool(lx.LATENCY.search(text)) or threshold is not None
     listing = bool(lx.LISTING.search(text))
-    dims = _dimensions(text) + _metadata_dimensions(text, catalog.get("metadata_keys", []))
+    dims = _dimensions(text, catalog.get("metadata_keys", []))
+    if lx.USERS.search(text) and re.search(r"\d+\s*명", text) and "user_id" not in dims:
+        dims.append("user_id")  # "상위 20명"
     if about_errors and not dims and "error_type" not in by_column and (lx.MOST.search(text) or _top_n(text)):
         dims = ["error_type"]  # "the most frequent errors" ranks error types
 
     # --- journeys: what one user or one trace did -----------------------------------------
     about_latency = about_latency or bool(lx.HOW_LONG.search(text))
     requested = _requested_measures(text, about_latency, threshold is not None)
+    if lx.SESSIONS.search(text) and lx.FIRST_LAST.search(text) and "session_id" not in dims:
+        dims.append("session_id")  # "sessions … when each started and ended"
     in_order = bool(lx.IN_ORDER.search(text))
-    if (users or traces) and (in_order or (not dims and not requested and not lx.COUNT.search(text))):
+    if (users or traces) and (
+        (in_order and users) or (not dims and not requested and not lx.COUNT.search(text))
+    ):
         return _journey(plan, text, users, traces, window, by_column)
     at_least = lx.AT_LEAST_TIMES.search(text)
     if at_least and lx.USERS.search(text) and "user_id" not in dims:
@@ -212,7 +227,9 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
 
     if at_least and plan.dimensions and plan.measures[0].kind == "count":  # "5번 이상 겪은 사용자"
         plan.measures = plan.measures[:1]
-        plan.having = (plan.measures[0], ">=", _number(at_least.group(1)))
+        number = next(g for g in at_least.groups()[:1] + at_least.groups()[2:] if g)
+        strict = (at_least.group("op") or "") in ("넘게", "초과") or "more than" in at_least.group(0)
+        plan.having = (plan.measures[0], ">" if strict else ">=", _number(number))
         plan.limit = None
     n = _top_n(text)
     if plan.bucket is not None:

@@ -132,7 +132,7 @@ def relative_windows(question: str) -> list[Window]:
     return [window for _, window in sorted(found, key=lambda pair: pair[0])]
 
 
-_BUCKET_SUFFIX = re.compile(r"\s*(?:단위|간격|마다|씩|별|buckets?|intervals?|windows?)")
+_BUCKET_SUFFIX = re.compile(r"\s*(?:단위|간격|마다|씩|별|버킷|buckets?|intervals?|windows?|breakdown)")
 _BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
     (re.compile(r"시간대별|시간별|시간 단위|매시간|hourly|per hour|by hour|each hour|every hour|hour by hour"),
      Bucket("hour")),
@@ -142,7 +142,7 @@ _BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
     (re.compile(r"주별|주 단위|weekly|per week|by week"), Bucket("week")),
 )  # fmt: skip
 _N_MINUTE_BUCKET = re.compile(
-    r"(?P<n>\d+)\s*(?:분|-?\s*min(?:ute)?s?)\s*(?:단위|간격|마다|씩|별|buckets?|intervals?|windows?)"
+    r"(?P<n>\d+)\s*(?:분|-?\s*min(?:ute)?s?)\s*(?:단위|간격|마다|씩|별|버킷|buckets?|intervals?|windows?|breakdown)"
     r"|(?:every|per|each|by|in)\s+(?P<n2>\d+)\s*-?\s*min(?:ute)?s?"
     r"|(?P<n3>\d+)\s*-\s*min(?:ute)?",
     re.IGNORECASE,
