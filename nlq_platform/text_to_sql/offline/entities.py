@@ -20,7 +20,7 @@ GLOSSARY: dict[str, str] = {
     "디비 연결": "database connection", "db connection": "database connection",
     "결제 거절": "payment declined", "결제 거부": "payment declined", "거절": "declined",
     "유효성": "validation", "검증": "validation", "네트워크": "network", "타입": "type",
-    "워커": "worker", "브라우저": "browser", "지역": "region", "리전": "region", "상태 코드": "status code", "웹에서": "frontend", "웹": "web", "프론트": "frontend", "백엔드": "backend",
+    "워커": "worker", "웹 앱": "web app", "웹앱": "web app", "브라우저": "browser", "지역": "region", "리전": "region", "상태 코드": "status code", "웹에서": "frontend", "웹": "web", "프론트": "frontend", "백엔드": "backend",
     "프로덕션": "production", "운영": "production", "스테이징": "staging", "개발": "development",
     "클릭": "click", "제출": "submit", "이동": "navigate", "조회": "view", "페이지뷰": "view",
     "timeouts": "timeout", "timed out": "timeout", "submissions": "submit", "submission": "submit",

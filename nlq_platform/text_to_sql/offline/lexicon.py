@@ -23,14 +23,70 @@ ERROR = words("에러", "오류", "error", "errors", "실패", "failure", "failu
               "exceptions", "장애", "문제")  # fmt: skip
 FATAL = words("fatal", "치명", "크리티컬", "critical")
 WARN = words("경고", "warning", "warnings", "warn")
-LATENCY = words("응답시간", "응답 시간", "latency", "latencies", "response time", "response times",
-                "duration", "처리 시간", "처리시간", "소요 시간", "소요시간", "느린", "slow", "slowest",
-                "slower", "빠른", "fastest", "faster", "지연", "느렸", "느려", "빨랐", "빨라", "레이턴시", "응답 속도",
-                "long-running", "longest-running", "running", "길었", "ran", "elapsed", "걸린", "took", "오래 걸", "성능", "performance",
-                "밀리초")  # fmt: skip
-COUNT = words("몇 건", "몇건", "몇 개", "몇개", "몇 번", "몇번", "건수", "횟수", "how many", "count", "counts",
-              "수 알려", "수를", "수가", "수는", " 수",
-              "number of", "얼마나 많", "얼마나 발생", "총", "total", "volume")  # fmt: skip
+LATENCY = words(
+    "응답시간",
+    "응답 시간",
+    "latency",
+    "latencies",
+    "response time",
+    "response times",
+    "duration",
+    "처리 시간",
+    "처리시간",
+    "소요 시간",
+    "소요시간",
+    "느린",
+    "slow",
+    "slowest",
+    "slower",
+    "빠른",
+    "fastest",
+    "faster",
+    "지연",
+    "느렸",
+    "느려",
+    "빨랐",
+    "빨라",
+    "레이턴시",
+    "응답 속도",
+    "long-running",
+    "longest-running",
+    "길었",
+    "걸린",
+    "took",
+    "오래 걸",
+    "성능",
+    "performance",
+    "밀리초",
+)
+COUNT = words(
+    "몇 건",
+    "몇건",
+    "몇 개",
+    "몇개",
+    "몇 번",
+    "몇번",
+    "건수",
+    "횟수",
+    "how many",
+    "count",
+    "counts",
+    "수 알려",
+    "수를",
+    "수가",
+    "수는",
+    " 수",
+    "number of",
+    "얼마나 많",
+    "얼마나 발생",
+    "총",
+    "total",
+    "volume",
+    "세고",
+    "세어",
+    "세줘",
+    "세 줘",
+)
 DISTINCT_USERS = words("몇 명", "몇명", "사용자 수", "유저 수", "사용자수", "how many users",
                        "number of users", "distinct users", "unique users", "how many customers")  # fmt: skip
 USERS = words("사용자", "유저", "고객", "user", "users", "customer", "customers")
@@ -46,15 +102,53 @@ P95 = words("p95", "95퍼센타일", "95 퍼센타일", "95%", "95th", "95번째
 P99 = words("p99", "99퍼센타일", "99 퍼센타일", "99%", "99th")
 MAXIMUM = words("최대", "max", "maximum", "가장 오래", "longest", "peak")
 MINIMUM = words("최소", "min", "minimum", "가장 짧", "shortest")
-MOST = words("가장 많", "제일 많", "많이 발생", "most", "top", "상위", "highest", "worst", "busiest",
-             "가장 긴", "제일 긴", "가장 느린", "제일 느린", "가장 느렸", "제일 느렸", "가장 오래", "제일 오래",
-             "가장 길었", "제일 길었", "longest-running", "긴 순", "느린 순", "slowest", "longest", "가장 높", "큰 순",
-             "많은 순", "순위", "rank")  # fmt: skip
+MOST = words(
+    "가장 많",
+    "제일 많",
+    "많이 발생",
+    "most",
+    "top",
+    "상위",
+    "highest",
+    "worst",
+    "busiest",
+    "가장 긴",
+    "제일 긴",
+    "가장 느린",
+    "제일 느린",
+    "가장 느렸",
+    "제일 느렸",
+    "가장 오래",
+    "제일 오래",
+    "가장 길었",
+    "제일 길었",
+    "longest-running",
+    "긴 순",
+    "느린 순",
+    "slowest",
+    "longest",
+    "가장 높",
+    "큰 순",
+    "많은 순",
+    "순위",
+    "rank",
+)
 MOST_FREQUENT = words(
     "가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest"
 )
 COMPARE = words(
-    "비교", "대비", "compare", "compared", "comparison", "versus", "vs", "between", "별로", "each of"
+    "비교",
+    "대비",
+    "compare",
+    "compared",
+    "comparison",
+    "versus",
+    "vs",
+    "between",
+    "별로",
+    "each of",
+    "각",
+    "각각",
 )
 GROUPING = words("별", "마다", "나눠", "나누어", "by", "per", "each", "which", "what", "breakdown", "split")
 STATUS_CLASS = re.compile(
@@ -76,6 +170,10 @@ PREVIOUS = words(
     "earlier",
     "than before",
     "preceding",
+    "그 앞",
+    "앞 시간",
+    "the hour prior",
+    "hour prior",
 )
 IN_ORDER = words(
     "순서대로",
@@ -89,6 +187,10 @@ IN_ORDER = words(
     "walk me through",
     "timeline",
     "타임라인",
+    "오래된 순",
+    "chronological order",
+    "oldest first",
+    "earliest first",
 )
 REQUEST_COUNT = words(
     "요청 수", "요청수", "요청 건수", "호출 수", "request count", "number of requests", "requests"
@@ -122,6 +224,15 @@ FIRST_LAST = words(
     "last seen",
     "처음 발생",
     "마지막 발생",
+    "최초/최종",
+    "start, end",
+    "언제 시작",
+    "언제 끝",
+    "began",
+    "when it began",
+    "first/last timestamps",
+    "first and last time",
+    "when each started",
 )
 HOW_LONG = words("how long", "얼마나 걸", "얼마나 오래", "몇 초", "how slow")
 LAST_ONE = words("마지막", "최근", "last", "latest", "most recent", "recent")

@@ -95,7 +95,9 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     dims = _dimensions(text, catalog.get("metadata_keys", []))
     if lx.USERS.search(text) and re.search(r"\d+\s*명", text) and "user_id" not in dims:
         dims.append("user_id")  # "상위 20명"
-    if about_errors and not dims and "error_type" not in by_column and (lx.MOST.search(text) or _top_n(text)):
+    at_least = lx.AT_LEAST_TIMES.search(text)
+    ranked = lx.MOST.search(text) or (_top_n(text) and not at_least)
+    if about_errors and not dims and "error_type" not in by_column and ranked:
         dims = ["error_type"]  # "the most frequent errors" ranks error types
 
     # --- journeys: what one user or one trace did -----------------------------------------
@@ -103,12 +105,13 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     requested = _requested_measures(text, about_latency, threshold is not None)
     if lx.SESSIONS.search(text) and lx.FIRST_LAST.search(text) and "session_id" not in dims:
         dims.append("session_id")  # "sessions … when each started and ended"
+    if lx.SESSIONS.search(text) and lx.FIRST_LAST.search(text) and "session_id" not in dims:
+        dims.append("session_id")  # "sessions … when each started and ended"
     in_order = bool(lx.IN_ORDER.search(text))
     if (users or traces) and (
         (in_order and users) or (not dims and not requested and not lx.COUNT.search(text))
     ):
         return _journey(plan, text, users, traces, window, by_column)
-    at_least = lx.AT_LEAST_TIMES.search(text)
     if at_least and lx.USERS.search(text) and "user_id" not in dims:
         dims = ["user_id", *dims]  # "에러를 5번 이상 겪은 사용자"
     slowest_rows = (

@@ -36,7 +36,7 @@ _RELATIVE = re.compile(
     rf"(?:(?<![a-z0-9])(?P<n>\d+)\s*(?P<unit>{_UNIT_RE})"
     rf"|(?<![a-z0-9])(?P<nw>{_NUM_RE})\s+(?P<unitw>{_WORD_UNIT_RE})"
     rf"|(?<![a-z0-9])(?P<nk>한|두|세|네|다섯|여섯|일곱|열)\s*(?P<unitk>시간|분|주|일))"
-    rf"(?![a-z])\s*(?:간|동안|이내|내|사이|ago)?",
+    rf"(?![a-z])\s*(?:간(?!격)|동안|이내|내|사이|ago)?",
     re.IGNORECASE,
 )
 # "지난 시간", "last hour", "past day", "this week" (no number)
