@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest_service import enums
+
 #: Korean (and a few English) domain words → the English words values are spelled with.
 GLOSSARY: dict[str, str] = {
     "결제": "payment", "지불": "payment", "주문": "order", "로그인": "login", "인증": "authentication",
@@ -42,10 +44,17 @@ def _camel_words(value: str) -> str:
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", value).lower()
 
 
+#: enum columns whose aliases the ingest service already knows ("prod", "stage" …); not
+#: log_type, whose aliases ("service", "api", "app") are ordinary words in questions
+_ENUM_ALIASES = {"environment": enums.ENVIRONMENT_ALIASES}
+
+
 def surface_forms(column: str, value: str, pages: bool = False) -> set[str]:
     """How a question may spell ``value``: as is, with spaces for - and _, CamelCase split,
-    and for error types without the trailing "error"."""
+    for error types without the trailing "error", and the enum aliases ingest accepts."""
     forms = {value.lower()}
+    aliases = _ENUM_ALIASES.get(column, {})
+    forms.update(a for a, canonical in aliases.items() if canonical == value and len(a) >= 4 and a.isalpha())
     spaced = re.sub(r"[-_]+", " ", value).lower()
     forms.add(spaced)
     if column == "error_type":

@@ -58,6 +58,9 @@ LATENCY = words(
     "성능",
     "performance",
     "밀리초",
+    "average time",
+    "mean time",
+    "평균 시간",
 )
 COUNT = words(
     "몇 건",
@@ -234,7 +237,18 @@ FIRST_LAST = words(
     "first and last time",
     "when each started",
 )
-HOW_LONG = words("how long", "얼마나 걸", "얼마나 오래", "몇 초", "how slow")
+HOW_LONG = words(
+    "how long",
+    "얼마나 걸",
+    "얼마나 오래",
+    "몇 초",
+    "how slow",
+    "몇 ms",
+    "몇 밀리초",
+    "average time",
+    "mean time",
+    "평균 시간",
+)
 LAST_ONE = words("마지막", "최근", "last", "latest", "most recent", "recent")
 REQUESTS = words("요청", "request", "requests", "호출", "calls", "트래픽", "traffic", "hits")
 TREND = words("추이", "추세", "트렌드", "trend", "over time", "시계열", "변화")
@@ -298,10 +312,10 @@ NUMBER_WORDS = {
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 TOP_N = re.compile(
     rf"(?:top|상위|하위|bottom)\s*{_NUMBER}(?![a-z])"
-    r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만)"
+    r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만|건(?!\s*(?:이상|넘|초과)))"
     r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명)"
     rf"|{_NUMBER}\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"
-    r"endpoints|errors|pages|apis|paths|functions|requests)",
+    r"endpoints|errors|pages|apis|paths|functions|requests|longest|longest-running|longest-lasting)",
     re.IGNORECASE,
 )
 

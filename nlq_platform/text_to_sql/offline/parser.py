@@ -64,7 +64,10 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
     for pattern in (
         rf"({noun_list}){lx.GROUP_SUFFIX}",
         rf"{lx.GROUP_PREFIX}({noun_list})(?![a-z_])",
-        rf"({noun})\s*(?:이|가)?\s*어디",
+        rf"({noun})\s*(?:이|가)?\s*어디",  # "페이지 어디야"
+        rf"({noun})\s*(?:top|상위|하위)\s*\d",  # "API top 5"
+        rf"({noun})\s*(?:와|과|랑)\s*각",  # "서비스와 각 건수"
+        rf"(?:가장|제일|most)\s+\S+(?:\s+\S+)?\s+({noun_list})",  # "가장 많이 난 서비스랑 엔드포인트"
     ):
         for match in re.finditer(pattern, text):
             for item in re.finditer(noun, match.group(1)):
@@ -243,6 +246,9 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
             plan.order = [(primary.alias, descending)]
     if n is not None and plan.bucket is None and plan.having is None:
         plan.limit = n
+    for d in plan.dimensions:
+        if d in ("user_id", "session_id", "trace_id"):
+            plan.add_filter(d, "not_null")  # "which users": the rows that have one
     _order_by_known_outputs(plan, text)
     return plan
 
@@ -500,7 +506,11 @@ def _conventions(plan: Plan, primary: Measure, text: str, by_column: dict[str, l
         if primary.kind == "count":
             plan.measures += [Measure("first_seen", "first_seen"), Measure("last_seen", "last_seen")]
             plan.limit = plan.limit or 20
-    if "error_type" in by_column and dims == ["service"] and primary.kind == "count":
+    if (
+        "error_type" in by_column
+        and set(dims) in ({"service"}, {"service", "function_name"})
+        and (primary.kind == "count")
+    ):
         if lx.REQUESTS.search(text) or lx.LATENCY.search(text) or "timeout" in text:
             plan.dimensions = ["service", "path"]
             plan.measures.append(Measure("avg", "avg_duration_ms", "duration_ms"))
