@@ -24,7 +24,7 @@ GLOSSARY: dict[str, str] = {
     "유효성": "validation", "검증": "validation", "네트워크": "network", "타입": "type",
     "워커": "worker", "웹 앱": "web app", "웹앱": "web app", "브라우저": "browser", "지역": "region", "리전": "region", "상태 코드": "status code", "웹에서": "frontend", "웹": "web", "프론트": "frontend", "백엔드": "backend",
     "프로덕션": "production", "운영": "production", "스테이징": "staging", "개발": "development",
-    "클릭": "click", "제출": "submit", "이동": "navigate", "조회": "view", "페이지뷰": "view",
+    "클릭": "click", "제출": "submit", "페이지 이동": "navigate", "페이지뷰": "view", "화면 조회": "view",
     "timeouts": "timeout", "timed out": "timeout", "submissions": "submit", "submission": "submit",
     "form submits": "submit", "page views": "view", "pageviews": "view", "clicks": "click",
     "프론트엔드": "frontend", "백엔드 서비스": "backend",
@@ -54,7 +54,7 @@ def surface_forms(column: str, value: str, pages: bool = False) -> set[str]:
     for error types without the trailing "error", and the enum aliases ingest accepts."""
     forms = {value.lower()}
     aliases = _ENUM_ALIASES.get(column, {})
-    forms.update(a for a, canonical in aliases.items() if canonical == value and len(a) >= 4 and a.isalpha())
+    forms.update(a for a, canonical in aliases.items() if canonical == value and len(a) >= 3 and a.isalpha())
     spaced = re.sub(r"[-_]+", " ", value).lower()
     forms.add(spaced)
     if column == "error_type":
@@ -77,7 +77,8 @@ def english_view(question: str) -> str:
 
     Parenthesised examples ("메서드(GET, POST 등)별") are dropped: they illustrate, not filter.
     """
-    text = re.sub(r"\([^)]*(?:등|etc\.?|e\.g\.)[^)]*\)", " ", question.lower())
+    text = re.sub(r"\([^)]*(?:등|etc\.?|e\.g\.|and so on|\.\.\.|…)[^)]*\)", " ", question.lower())
+    text = re.sub(r"(?<![가-힣])젤(?=\s)", "제일", text)  # slang for 제일
     text = re.sub(r"\b(per|by|each)-(?=[a-z])", r"\1 ", text)  # "per-service"
     text = re.sub(r"-(level|레벨)\b", r" \1", text)  # "FATAL-level"
     for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):
@@ -89,7 +90,7 @@ def english_view(question: str) -> str:
 def _find(form: str, text: str) -> re.Match[str] | None:
     # ASCII boundaries only: Korean particles attach to the word before them ("payment-api의")
     before = r"(?<![a-z0-9_/-])" if form.startswith("/") else r"(?<![a-z0-9_-])"
-    return re.search(rf"{before}{re.escape(form)}(?:e?s)?(?![a-z0-9_-])", text)
+    return re.search(rf"{before}{re.escape(form)}(?:e?s|t?ed|ing)?(?![a-z0-9_-])", text)
 
 
 #: columns whose values are upper-case words that also occur as ordinary words ("trace", "put"):

@@ -18,9 +18,25 @@ def words(*phrases: str) -> re.Pattern[str]:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
-ERROR = words("에러", "오류", "error", "errors", "실패", "failure", "failures", "failed", "fail", "fails",
-              "exception",
-              "exceptions", "장애", "문제")  # fmt: skip
+ERROR = words(
+    "에러",
+    "오류",
+    "error",
+    "errors",
+    "실패",
+    "failure",
+    "failures",
+    "failed",
+    "fail",
+    "fails",
+    "exception",
+    "exceptions",
+    "장애",
+    "문제",
+    "터졌",
+    "터진",
+    "터짐",
+)
 FATAL = words("fatal", "치명", "크리티컬", "critical")
 WARN = words("경고", "warning", "warnings", "warn")
 LATENCY = words(
@@ -89,9 +105,23 @@ COUNT = words(
     "세어",
     "세줘",
     "세 줘",
+    "#",
 )
-DISTINCT_USERS = words("몇 명", "몇명", "사용자 수", "유저 수", "사용자수", "how many users",
-                       "number of users", "distinct users", "unique users", "how many customers")  # fmt: skip
+DISTINCT_USERS = words(
+    "몇 명",
+    "몇명",
+    "사용자 수",
+    "유저 수",
+    "사용자수",
+    "how many users",
+    "number of users",
+    "distinct users",
+    "unique users",
+    "how many customers",
+    "different users",
+    "how many different users",
+    "number of different users",
+)
 USERS = words("사용자", "유저", "고객", "user", "users", "customer", "customers")
 SESSIONS = words("세션", "session", "sessions")
 RATE = words(
@@ -101,8 +131,30 @@ ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "erro
                    "percentage of errors", "에러 비중")  # fmt: skip
 AVERAGE = words("평균", "average", "avg", "mean")
 MEDIAN = words("중앙값", "중간값", "median", "p50")
-P95 = words("p95", "95퍼센타일", "95 퍼센타일", "95%", "95th", "95번째")
-P99 = words("p99", "99퍼센타일", "99 퍼센타일", "99%", "99th")
+P95 = words(
+    "p95",
+    "95퍼센타일",
+    "95 퍼센타일",
+    "95%",
+    "95th",
+    "95번째",
+    "95 percentile",
+    "95th percentile",
+    "95 백분위",
+    "95번째 백분위",
+)
+P99 = words(
+    "p99",
+    "99퍼센타일",
+    "99 퍼센타일",
+    "99%",
+    "99th",
+    "99 percentile",
+    "99th percentile",
+    "99번째",
+    "99 백분위",
+    "99번째 백분위",
+)
 MAXIMUM = words("최대", "max", "maximum", "가장 오래", "longest", "peak")
 MINIMUM = words("최소", "min", "minimum", "가장 짧", "shortest")
 MOST = words(
@@ -135,9 +187,13 @@ MOST = words(
     "많은 순",
     "순위",
     "rank",
+    "젤 느린",
+    "젤 긴",
+    "젤 많",
+    "젤 높",
 )
 MOST_FREQUENT = words(
-    "가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest"
+    "가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest", "젤 많"
 )
 COMPARE = words(
     "비교",
@@ -155,7 +211,9 @@ COMPARE = words(
 )
 GROUPING = words("별", "마다", "나눠", "나누어", "by", "per", "each", "which", "what", "breakdown", "split")
 STATUS_CLASS = re.compile(
-    r"([45])xx|([45])00번대|(?<![a-z])(server|서버)\s*(?:error|에러|오류)", re.IGNORECASE
+    r"([45])xx|([45])00번대|(?<![a-z])(server|서버)\s*(?:error|에러|오류)"
+    r"|status(?:\s*code)?s?\s*(?:of|is|>=|≥)?\s*([45])00\s*(?:or more|or above|and above|이상|\+)",
+    re.IGNORECASE,
 )
 TRACE_WORD = words("trace", "traces", "트레이스", "전체 흐름", "whole flow", "end to end", "end-to-end")
 PREVIOUS = words(
@@ -194,6 +252,10 @@ IN_ORDER = words(
     "chronological order",
     "oldest first",
     "earliest first",
+    "in time order",
+    "time order",
+    "시간 순서",
+    "시간순서",
 )
 REQUEST_COUNT = words(
     "요청 수", "요청수", "요청 건수", "호출 수", "request count", "number of requests", "requests"
@@ -202,7 +264,7 @@ _COUNT_NUMBER = (
     r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
 )
 AT_LEAST_TIMES = re.compile(
-    rf"{_COUNT_NUMBER}\s*(?:번|회|건|times?|or more|\+)?\s*(?P<op>이상|넘게|초과|or more|\+)"
+    rf"{_COUNT_NUMBER}\s*(?:번|회|건|times?|errors?)?\s*(?P<op>이상|넘게|초과|or more|\+)"
     r"(?!\s*(?:ms|초|s\b|sec|분|min))"
     rf"|(?:at least|>=|more than|over)\s*{_COUNT_NUMBER}\s*(?:errors?|times?|번|회)",
     re.IGNORECASE,
@@ -262,9 +324,9 @@ DIMENSIONS: dict[str, re.Pattern[str]] = {
                         "무슨 에러", "어떤 오류", "error type", "error types", "which error", "which errors",
                         "what errors", "what error", "kinds of error", "types of error", "예외 종류"),
     "path": words("엔드포인트", "endpoint", "endpoints", "api별", "어느 api", "어떤 api", "which api",
-                  "apis", "경로별", "어느 경로", "path", "paths", "페이지별", "어느 페이지", "어떤 페이지",
+                  "apis", "경로별", "어느 경로", "페이지별", "어느 페이지", "어떤 페이지",
                   "which page", "which pages", "pages", "per page", "each page", "by page", "페이지마다",
-                  "each endpoint", "by endpoint", "per endpoint", "url"),
+                  "each endpoint", "by endpoint", "per endpoint", ),
     "function_name": words("함수", "function", "functions", "어느 코드", "which code"),
     "user_id": words("사용자별", "유저별", "per user", "by user", "each user", "which users", "사용자 목록",
                      "유저 목록", "list of users", "users list", "affected users", "users affected", "show the users",
@@ -338,5 +400,5 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
     "log_type": ("로그 타입", "log type", "log_type"),
 }  # fmt: skip
 LIST_SEPARATOR = r"\s*(?:·|,|/|&|랑|이랑|와|과|하고|및|\band\b)\s*"
-GROUP_SUFFIX = r"\s*(?:별|단위|마다)"
+GROUP_SUFFIX = r"\s*(?:별|단위|마다|당)"
 GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|어떤|어느|각)\s+(?:[\w-]+\s+)?"

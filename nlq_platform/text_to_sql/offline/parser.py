@@ -66,6 +66,7 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
         rf"{lx.GROUP_PREFIX}({noun_list})(?![a-z_])",
         rf"({noun})\s*(?:이|가)?\s*어디",  # "페이지 어디야"
         rf"({noun})\s*(?:top|상위|하위)\s*\d",  # "API top 5"
+        rf"({noun})\s*\d+\s*(?:개|곳|가지)",  # "API 5개"
         rf"({noun})\s*(?:와|과|랑)\s*각",  # "서비스와 각 건수"
         rf"(?:가장|제일|most)\s+\S+(?:\s+\S+)?\s+({noun_list})",  # "가장 많이 난 서비스랑 엔드포인트"
     ):
@@ -98,13 +99,15 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     dims = _dimensions(text, catalog.get("metadata_keys", []))
     if lx.USERS.search(text) and re.search(r"\d+\s*명", text) and "user_id" not in dims:
         dims.append("user_id")  # "상위 20명"
-    at_least = lx.AT_LEAST_TIMES.search(text)
+    at_least = None if lx.STATUS_CLASS.search(text) else lx.AT_LEAST_TIMES.search(text)
     ranked = lx.MOST.search(text) or (_top_n(text) and not at_least)
     if about_errors and not dims and "error_type" not in by_column and ranked:
         dims = ["error_type"]  # "the most frequent errors" ranks error types
 
     # --- journeys: what one user or one trace did -----------------------------------------
-    about_latency = about_latency or bool(lx.HOW_LONG.search(text))
+    about_latency = about_latency or bool(
+        lx.HOW_LONG.search(text) or lx.P95.search(text) or lx.P99.search(text) or lx.MEDIAN.search(text)
+    )
     requested = _requested_measures(text, about_latency, threshold is not None)
     if lx.SESSIONS.search(text) and lx.FIRST_LAST.search(text) and "session_id" not in dims:
         dims.append("session_id")  # "sessions … when each started and ended"
@@ -177,7 +180,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.add_filter("duration_ms", threshold.op, threshold.value_ms)
     status = lx.STATUS_CLASS.search(text)
     if status and "status_code" in catalog.get("metadata_keys", []):  # "5xx 응답", "server errors"
-        low = 500 if (status.group(1) or "5") == "5" else 400
+        digit = status.group(1) or status.group(2) or status.group(4) or "5"
+        low = 500 if digit == "5" else 400
         plan.add_filter("metadata.status_code", ">=", low)
         if low == 400:
             plan.add_filter("metadata.status_code", "<", 500)
@@ -219,6 +223,15 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         d for d in dims if d not in pinned and not (d == "user_id" and primary.column == "user_id")
     ]
     plan.measures = requested or [primary]
+    rate = next((m for m in plan.measures if m.kind == "error_rate"), None)
+    if rate is not None and len(plan.measures) > 1 and not lx.REQUEST_COUNT.search(text):
+        # a rate beside "전체/에러 건수": the rate's parts replace any plain count (a request count
+        # stays: it is a different question, "how many requests, and what share failed")
+        others = [m for m in plan.measures if m is not rate and not (m.kind == "count" and m.where is None)]
+        plan.measures = [Measure("count", "total_logs"), Measure("count", "error_logs", where=rate.where),
+                         rate, *others]  # fmt: skip
+    if any(m.kind == "share" for m in plan.measures):
+        plan.dimensions = [d for d in plan.dimensions if d not in ("session_id", "user_id")]
     if plan.dimensions == ["error_type"] and primary.kind in ("count", "count_distinct"):
         primary = Measure("count", "error_count")  # an error breakdown: how many, and whom it hit
         plan.measures = [primary]
@@ -328,6 +341,7 @@ def _journey(
     # several values of one column name the scope ("frontend and backend", "views, clicks and
     # submits"), not a filter
     skip = {column for column, found in by_column.items() if len({m.value for m in found}) >= 2}
+    skip.add("action_type")  # "페이지 이동 및 행동": what the user did describes the journey
     if flows:
         skip.add("path")
     if users and lx.TRACE_WORD.search(text) and lx.ERROR.search(text):

@@ -136,7 +136,7 @@ _BUCKET_SUFFIX = re.compile(r"\s*(?:단위|간격|마다|씩|별|버킷|buckets?
 _BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
     (re.compile(r"시간대별|시간별|시간 단위|매시간|hourly|per hour|by hour|each hour|every hour|hour by hour"),
      Bucket("hour")),
-    (re.compile(r"일별|날짜별|하루 단위|일 단위|daily|per day|by day|each day|by date|per date|day by day"),
+    (re.compile(r"일별|일자별|날짜별|하루 단위|일 단위|daily|per day|by day|each day|by date|per date|day by day"),
      Bucket("day")),
     (re.compile(r"분별|분 단위|분당|per minute|by minute|each minute|every minute|minutely"), Bucket("minute")),
     (re.compile(r"주별|주 단위|weekly|per week|by week"), Bucket("week")),
