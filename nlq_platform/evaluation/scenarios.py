@@ -9,6 +9,12 @@ from typing import Any
 import yaml
 
 SCENARIOS_PATH = Path(__file__).with_name("scenarios.yaml")
+#: files of rephrased questions for the same scenarios: {key: [{id, ko: [...], en: [...]}]}
+VARIANT_FILES = {
+    "paraphrases": Path(__file__).with_name("paraphrases.yaml"),
+    "heldout": Path(__file__).with_name("heldout.yaml"),
+}
+VARIANT_KEYS = frozenset(VARIANT_FILES)
 CATEGORIES = ("incident", "performance", "journey", "frontend")
 _REQUIRED = ("id", "category", "question", "question_en", "sql")
 _OPTIONAL = ("order",)
@@ -37,6 +43,8 @@ def load_scenarios(path: Path | None = None) -> list[Scenario]:
         raise ScenarioError(f"{path}: cannot read: {exc}") from exc
     except yaml.YAMLError as exc:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+    if isinstance(data, dict) and VARIANT_KEYS & set(data):
+        return _expand_variants(path, data)
     items = data.get("scenarios") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise ScenarioError(f"{path}: expected a top-level 'scenarios' list")
@@ -73,3 +81,30 @@ def _parse(item: Any, where: str) -> Scenario:
     if not isinstance(order, bool):
         raise ScenarioError(f"{where}: 'order' must be true or false")
     return Scenario(order=order, **values)
+
+
+def _expand_variants(path: Path, data: dict[str, Any]) -> list[Scenario]:
+    """Rephrasings of the scenarios: the i-th Korean and i-th English question of an id become
+    scenario ``<id>~<i>`` with that id's gold SQL and category."""
+    base = {s.id: s for s in load_scenarios()}
+    key = next(k for k in VARIANT_KEYS if k in data)
+    scenarios = []
+    for entry in data[key] or []:
+        gold = base.get(entry.get("id")) if isinstance(entry, dict) else None
+        if gold is None:
+            raise ScenarioError(f"{path}: {entry!r:.60} does not name a scenario id")
+        ko, en = entry.get("ko") or [], entry.get("en") or []
+        if len(ko) != len(en) or not ko:
+            raise ScenarioError(f"{path}: {gold.id}: needs as many 'ko' as 'en' questions")
+        for i, (question, question_en) in enumerate(zip(ko, en, strict=True), start=1):
+            scenarios.append(
+                Scenario(
+                    f"{gold.id}~{i}",
+                    gold.category,
+                    question.strip(),
+                    question_en.strip(),
+                    gold.sql,
+                    gold.order,
+                )
+            )
+    return scenarios
