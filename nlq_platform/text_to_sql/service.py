@@ -60,6 +60,23 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def error_text(exc: BaseException) -> str:
+    """Why a question got no answer, in words for the analyst."""
+    if isinstance(exc, NotUnderstood):
+        return f"question not understood: {exc}"
+    if isinstance(exc, InvalidSQL):
+        return f"could not produce a valid query: {exc}"
+    if isinstance(exc, ExecutionError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _failed(answer: Answer, exc: BaseException, started: float) -> Answer:
+    answer.error = error_text(exc)
+    answer.elapsed_ms = (time.perf_counter() - started) * 1000
+    return answer
+
+
 def choose_engine(name: str) -> Engine:
     """``auto``: Claude when ANTHROPIC_API_KEY is set, otherwise the offline engine."""
     if name == "auto":
@@ -144,28 +161,16 @@ class TextToSQL:
             generation = await asyncio.to_thread(engine.generate, question, context, validate)
             answer.details = generation.details
             return await self._execute(generation.sql, answer, context, started)
-        except NotUnderstood as exc:
-            answer.error = f"question not understood: {exc}"
-        except InvalidSQL as exc:
-            answer.error = f"could not produce a valid query: {exc}"
-        except ExecutionError as exc:
-            answer.error = str(exc)
-        except Exception as exc:
-            answer.error = f"{type(exc).__name__}: {exc}"
-        answer.elapsed_ms = (time.perf_counter() - started) * 1000
-        return answer
+        except Exception as exc:  # an analyst sees a sentence, never a traceback
+            return _failed(answer, exc, started)
 
     async def run_sql(self, sql: str, question: str = "") -> Answer:
         started = time.perf_counter()
         answer = Answer(question=question, engine="sql")
         try:
             return await self._execute(sql, answer, await self.context(), started)
-        except ExecutionError as exc:
-            answer.error = str(exc)
         except Exception as exc:
-            answer.error = f"{type(exc).__name__}: {exc}"
-        answer.elapsed_ms = (time.perf_counter() - started) * 1000
-        return answer
+            return _failed(answer, exc, started)
 
     async def _validate(self, sql: str, context: Context) -> None:
         try:
