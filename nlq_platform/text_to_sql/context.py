@@ -33,10 +33,13 @@ class Context:
     @classmethod
     def from_cache_document(cls, doc: dict[str, Any]) -> Context:
         """The seed's metadata_cache.json (plus catalog) → Context."""
-        catalog = {
-            column: [v["value"] if isinstance(v, dict) else v for v in values]
-            for column, values in (doc.get("catalog") or {}).items()
-        }
+        catalog: dict[str, list[str]] = {}
+        for key, entry in (doc.get("catalog") or {}).items():
+            # {table_id: {column: [{value, count}]}}, or a single table's {column: [...]}
+            columns = entry if isinstance(entry, dict) else {key: entry}
+            for column, values in columns.items():
+                merged = catalog.setdefault(column, [])
+                merged += [v["value"] if isinstance(v, dict) else v for v in values if v not in merged]
         examples = [
             Example(question=e["question"], sql=e["sql"], table_id=e.get("table_id", "logs"))
             for e in doc.get("examples") or []
