@@ -39,7 +39,10 @@ class Context:
             columns = entry if isinstance(entry, dict) else {key: entry}
             for column, values in columns.items():
                 merged = catalog.setdefault(column, [])
-                merged += [v["value"] if isinstance(v, dict) else v for v in values if v not in merged]
+                for v in values:
+                    value = v["value"] if isinstance(v, dict) else v
+                    if value not in merged:
+                        merged.append(value)
         examples = [
             Example(question=e["question"], sql=e["sql"], table_id=e.get("table_id", "logs"))
             for e in doc.get("examples") or []
