@@ -66,6 +66,17 @@ class Settings(BaseSettings):
         default=3600, description="How long a loaded context (schema, catalog) is reused."
     )
 
+    # --- metadata cache ---
+    # How long the engine reuses a loaded cache document is ``context_ttl_s`` above.
+    cache_uri: str | None = Field(
+        default=None,
+        description="Where the metadata cache document lives: file:///abs/path.json, a plain path, or "
+        "gs://bucket/path/metadata_cache.json (default: file://{home}/metadata_cache.json).",
+    )
+    cache_max_age_hours: float = Field(
+        default=24, description="A cache document older than this is expired and gets regenerated."
+    )
+
     # --- logging -------------------------------------------------------------------------------
     log_level: str = "INFO"
     log_format: str = Field(default="console", description="console or json")
