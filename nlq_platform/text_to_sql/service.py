@@ -8,20 +8,20 @@ question → context (metadata cache, else the live database) → engine → gua
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 
 from nlq_platform.config import Settings
 from nlq_platform.db import dsn as dsn_mod
+from nlq_platform.metadata.loader import CacheLoader
 from nlq_platform.metadata.postgres import fetch_snapshot, fetch_value_catalog
+from nlq_platform.metadata.store import default_cache_uri, store_from_uri
 from nlq_platform.text_to_sql.answer import summarize
 from nlq_platform.text_to_sql.context import Context
 from nlq_platform.text_to_sql.engine import Engine, InvalidSQL, NotUnderstood
@@ -92,10 +92,6 @@ def choose_engine(name: str) -> Engine:
     raise ValueError(f"unknown engine {name!r} (use auto, offline or anthropic)")
 
 
-def cache_document_path(settings: Settings) -> Path:
-    return settings.home / "metadata_cache.json"
-
-
 async def live_context(conn: asyncpg.Connection, tables: tuple[str, ...] = ("logs",)) -> Context:
     """The context straight from the database, for when no metadata cache exists."""
     snapshot = await fetch_snapshot(conn, tables)
@@ -117,6 +113,7 @@ class TextToSQL:
         self._conn: asyncpg.Connection | None = None
         self._context: Context | None = None
         self._context_at = 0.0
+        self._loader: CacheLoader | None = None
 
     async def _connection(self) -> asyncpg.Connection:
         if self._conn is None or self._conn.is_closed():
@@ -132,13 +129,18 @@ class TextToSQL:
         fresh = time.monotonic() - self._context_at < self.settings.context_ttl_s
         if self._context is not None and fresh:
             return self._context
-        path = cache_document_path(self.settings)
-        if path.exists():
-            self._context = Context.from_cache_document(json.loads(path.read_text()))
-        else:
-            self._context = await live_context(await self._connection())
+        cached = await asyncio.to_thread(self._cache_loader().context)
+        if cached is not None and cached.schema.tables:
+            return cached  # the loader has its own TTL and picks up a refreshed cache
+        self._context = await live_context(await self._connection())
         self._context_at = time.monotonic()
         return self._context
+
+    def _cache_loader(self) -> CacheLoader:
+        if self._loader is None:
+            store = store_from_uri(default_cache_uri(self.settings))
+            self._loader = CacheLoader(store, ttl_s=self.settings.context_ttl_s)
+        return self._loader
 
     def engine(self) -> Engine:
         if self._engine is None:
