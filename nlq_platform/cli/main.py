@@ -12,6 +12,7 @@ from nlq_platform.cli.db import db
 from nlq_platform.cli.errors import UserFacingError, user_facing
 from nlq_platform.cli.eval import eval_group
 from nlq_platform.cli.ingest import ingest
+from nlq_platform.cli.metadata import metadata
 from nlq_platform.config import get_settings
 
 
@@ -26,6 +27,7 @@ cli.add_command(bench)
 cli.add_command(ask)
 cli.add_command(sql)
 cli.add_command(eval_group)
+cli.add_command(metadata)
 
 
 @cli.command()

@@ -1,0 +1,135 @@
+"""System A on Dagster, in-process against the real test PostgreSQL: definitions load, every
+asset materialises, checks pass, the schema-change sensor fires on ALTER TABLE, the eval gate."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from nlq_platform.db.migrate import migrate
+from nlq_platform.defs.definitions import defs
+from nlq_platform.defs.metadata.sensors import schema_change_sensor
+from nlq_platform.defs.resources import AlertNotifier, BigQuerySource, MetadataCache, NlqDatabase
+from nlq_platform.evaluation.dataset import load
+from nlq_platform.metadata.alerts import Notifier
+from tests.conftest import run_sql
+from tests.support.pg import INGEST_PASSWORD, READER_PASSWORD, TestPostgres, free_port
+
+
+@pytest.fixture(scope="module")
+def logs_dsn(pg: TestPostgres) -> str:
+    dsn = pg.create_database("nlq_dagster")
+    asyncio.run(migrate(dsn, INGEST_PASSWORD, READER_PASSWORD))
+    asyncio.run(load(dsn))
+    return dsn
+
+
+@pytest.fixture(scope="module")
+def resources(logs_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dg.ConfigurableResource]:
+    home = tmp_path_factory.mktemp("nlq-dagster-home")
+    return {
+        "nlq_db": NlqDatabase(
+            database_url=logs_dsn,
+            reader_password=READER_PASSWORD,
+            ingest_password=INGEST_PASSWORD,
+            home=str(home),
+        ),
+        "bigquery_source": BigQuerySource(),
+        "metadata_cache_store": MetadataCache(uri=(home / "metadata_cache.json").as_uri()),
+        "alert_notifier": AlertNotifier(),
+    }
+
+
+def test_definitions_load() -> None:
+    dg.Definitions.validate_loadable(defs)
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {"schema_snapshot", "value_catalog", "few_shot_examples", "metadata_cache", "nlq_eval"}
+    assert defs.get_schedule_def("daily_metadata_refresh").cron_schedule == "0 17 * * *"
+    assert defs.get_sensor_def("schema_change_sensor") and defs.get_sensor_def("run_failure_alert")
+
+
+def test_metadata_graph_materialises_and_checks_pass(resources: dict, tmp_path: Path) -> None:
+    from nlq_platform.defs.metadata.assets import METADATA_ASSETS
+    from nlq_platform.defs.metadata.checks import METADATA_CHECKS
+
+    result = dg.materialize([*METADATA_ASSETS, *METADATA_CHECKS], resources=resources)
+    assert result.success
+    checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
+    assert checks == {"snapshot_has_key_columns": True, "cache_is_fresh": True, "cached_examples_execute": True}
+    cache_path = Path(resources["nlq_db"].home) / "metadata_cache.json"
+    document = json.loads(cache_path.read_text())
+    assert document["schema"]["table_id"] == "logs" and len(document["schema"]["columns"]) == 21
+    assert document["examples"] and document["catalog"]["logs"]["service"]
+    assert document["fingerprint"]
+
+
+def _tick(cursor: str | None, resources: dict) -> dg.SensorResult | dg.SkipReason:
+    with dg.build_sensor_context(cursor=cursor, resources=resources) as context:
+        return schema_change_sensor(context)
+
+
+def test_schema_change_sensor(resources: dict, logs_dsn: str) -> None:
+    sensor_resources = {k: resources[k] for k in ("nlq_db", "bigquery_source")}
+    first = _tick(None, sensor_resources)
+    assert isinstance(first, dg.SensorResult) and not first.run_requests and first.cursor
+    assert isinstance(_tick(first.cursor, sensor_resources), dg.SkipReason)
+    run_sql(logs_dsn, "ALTER TABLE logs ADD COLUMN region VARCHAR(50)")
+    try:
+        changed = _tick(first.cursor, sensor_resources)
+        assert isinstance(changed, dg.SensorResult) and len(changed.run_requests) == 1
+        assert changed.cursor != first.cursor
+        assert changed.run_requests[0].tags["nlq/changed_tables"] == "logs"
+    finally:
+        run_sql(logs_dsn, "ALTER TABLE logs DROP COLUMN region")
+
+
+def test_eval_asset_and_its_gate(resources: dict, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nlq_platform.defs.evaluation.assets import nlq_eval
+    from nlq_platform.defs.evaluation.checks import eval_meets_threshold
+
+    result = dg.materialize([nlq_eval, eval_meets_threshold], resources={"nlq_db": resources["nlq_db"]})
+    assert result.success
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.passed, evaluation.metadata
+    metadata = result.asset_materializations_for_node("nlq_eval")[0].metadata
+    assert metadata["strict"].value == "76/76"
+
+    monkeypatch.setenv("NLQ_EVAL_THRESHOLD", "1.01")  # unreachable: the gate must fail the run
+    failing = dg.materialize(
+        [nlq_eval, eval_meets_threshold], resources={"nlq_db": resources["nlq_db"]}, raise_on_error=False
+    )
+    (evaluation,) = failing.get_asset_check_evaluations()
+    assert not evaluation.passed
+
+
+class _Webhook(BaseHTTPRequestHandler):
+    received: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's API
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        _Webhook.received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_notifier_posts_to_a_real_webhook() -> None:
+    server = HTTPServer(("127.0.0.1", free_port()), _Webhook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/hook"
+        assert Notifier(webhook_url=url).send("system_a_failure", "run failed", run_id="r1")
+        assert _Webhook.received[-1]["type"] == "system_a_failure" and _Webhook.received[-1]["run_id"] == "r1"
+        assert not Notifier(webhook_url=f"http://127.0.0.1:{free_port()}/down").send("x", "unreachable")
+        assert not Notifier().send("x", "log only")
+    finally:
+        server.shutdown()
