@@ -8,6 +8,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import dagster as dg
 import pytest
@@ -61,7 +62,11 @@ def test_metadata_graph_materialises_and_checks_pass(resources: dict, tmp_path: 
     result = dg.materialize([*METADATA_ASSETS, *METADATA_CHECKS], resources=resources)
     assert result.success
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
-    assert checks == {"snapshot_has_key_columns": True, "cache_is_fresh": True, "cached_examples_execute": True}
+    assert checks == {
+        "snapshot_has_key_columns": True,
+        "cache_is_fresh": True,
+        "cached_examples_execute": True,
+    }
     cache_path = Path(resources["nlq_db"].home) / "metadata_cache.json"
     document = json.loads(cache_path.read_text())
     assert document["schema"]["table_id"] == "logs" and len(document["schema"]["columns"]) == 21
@@ -109,9 +114,9 @@ def test_eval_asset_and_its_gate(resources: dict, monkeypatch: pytest.MonkeyPatc
 
 
 class _Webhook(BaseHTTPRequestHandler):
-    received: list[dict] = []
+    received: ClassVar[list[dict]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's API
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         _Webhook.received.append(json.loads(body))
         self.send_response(204)
