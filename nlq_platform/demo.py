@@ -6,6 +6,7 @@ data stays in ``.nlq`` so the next run reuses it.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -17,11 +18,14 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import asyncpg
 import click
 
-from nlq_platform.config import Settings
+from nlq_platform import dagster_env
+from nlq_platform.config import REPO_ROOT, Settings
 from nlq_platform.db import dsn as dsn_mod
 from nlq_platform.db import lifecycle
+from nlq_platform.evaluation import dataset
 
 
 @contextlib.contextmanager
@@ -60,6 +64,21 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes]) -> None
     raise click.ClickException(f"{url} did not answer within {timeout_s:.0f}s")
 
 
+DAGSTER_PORT = 3000
+
+
+async def seed_if_empty(owner_dsn: str) -> bool:
+    """Load the evaluation dataset when the logs table is empty, so the demo has data to ask about."""
+    conn = await asyncpg.connect(owner_dsn, timeout=10)
+    try:
+        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM logs)"):
+            return False
+    finally:
+        await conn.close()
+    await dataset.load(owner_dsn)
+    return True
+
+
 def run(settings: Settings) -> None:
     """The demo's steps; blocks until Ctrl-C, then stops what it started."""
     children: list[subprocess.Popen[bytes]] = []
@@ -78,18 +97,55 @@ def run(settings: Settings) -> None:
             children.append(subprocess.Popen(cmd, env=env, start_new_session=True))
             base = f"http://{settings.ingest_host}:{settings.ingest_port}"
             wait_http(f"{base}/readyz", 30, children[-1])
+        with step("demo data (the evaluation dataset, when the logs table is empty)"):
+            seeded = asyncio.run(seed_if_empty(dsns.owner))
+        with step("metadata assets materialised once (schema → catalog → examples → cache → eval)"):
+            dagster_vars = dagster_env.apply(settings)
+            refresh = subprocess.run(
+                [sys.executable, "-m", "nlq_platform.cli.main", "metadata", "refresh"],
+                env={**os.environ, **dagster_vars},
+                capture_output=True,
+                text=True,
+            )
+            if refresh.returncode != 0:
+                click.echo(f"\n{refresh.stdout}{refresh.stderr}")
+                raise click.ClickException("the first metadata refresh failed")
+        with step("Dagster webserver and daemon started"):
+            dagster_bin = Path(sys.executable).parent
+            dagster_env_vars = {**os.environ, **dagster_vars}
+            workspace = str(REPO_ROOT / "workspace.yaml")
+            children.append(
+                subprocess.Popen(
+                    [str(dagster_bin / "dagster-daemon"), "run", "-w", workspace],
+                    env=dagster_env_vars, start_new_session=True, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+            children.append(
+                subprocess.Popen(
+                    [str(dagster_bin / "dagster-webserver"), "-w", workspace, "-h", "127.0.0.1",
+                     "-p", str(DAGSTER_PORT)],
+                    env=dagster_env_vars, start_new_session=True, stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+            dagster_url = f"http://127.0.0.1:{DAGSTER_PORT}"
+            wait_http(f"{dagster_url}/server_info", 120, children[-1])
 
         click.echo("")
         click.secho("nlq platform is running", bold=True)
         click.echo(f"  PostgreSQL      {dsn_mod.redact(dsns.owner)}")
         click.echo(f"  ingest service  {base}   (API docs: {base}/docs, metrics: {base}/metrics)")
         click.echo(f"  ingest API key  {key}")
+        click.echo(f"  Dagster UI      {dagster_url}   (asset graph: {dagster_url}/asset-groups)")
+        click.echo(f"  demo data       {'evaluation dataset loaded' if seeded else 'existing logs kept'}")
         click.echo("")
         click.echo("  try it:")
         click.echo(
             f"    curl -s -X POST {base}/logs -H 'Authorization: Bearer {key}' "
             '-d \'[{"message":"hello","service":"demo","log_type":"BACKEND"}]\''
         )
+        click.echo('    nlq ask "지난 1시간 동안 발생한 에러가 몇 건이야?"')
         click.echo("")
         click.echo("Press Ctrl-C to stop (data stays in .nlq/).")
         while all(child.poll() is None for child in children):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -54,6 +55,11 @@ def main() -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:  # last resort: a sentence, not a traceback (NLQ_DEBUG=1 shows it)
+        if os.environ.get("NLQ_DEBUG"):
+            raise
+        click.secho(f"error: unexpected {type(exc).__name__}: {exc}", fg="red", err=True)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -37,8 +37,7 @@ def refresh(skip_eval: bool) -> None:
                 raise_on_error=False,
             )
     for event in result.get_asset_materialization_events():
-        materialization = event.asset_materialization
-        click.echo(f"materialised {materialization.asset_key.to_user_string()}")
+        click.echo(f"materialised {event.asset_key.to_user_string()}")
     for evaluation in result.get_asset_check_evaluations():
         state = "passed" if evaluation.passed else "FAILED"
         click.echo(f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name} {state}")
