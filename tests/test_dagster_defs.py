@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import ClassVar
@@ -138,3 +139,60 @@ def test_notifier_posts_to_a_real_webhook() -> None:
         assert not Notifier().send("x", "log only")
     finally:
         server.shutdown()
+
+
+@pytest.fixture
+def gcs_bucket() -> Iterator[str]:
+    """A real gcp-storage-emulator server and a bucket in it (STORAGE_EMULATOR_HOST set)."""
+    from gcp_storage_emulator.server import create_server
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    port = free_port()
+    server = create_server("127.0.0.1", port, in_memory=True)
+    server.start()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("STORAGE_EMULATOR_HOST", f"http://127.0.0.1:{port}")
+        storage.Client(project="nlq-test", credentials=AnonymousCredentials()).create_bucket(
+            "nlq-metadata-cache"
+        )
+        yield "nlq-metadata-cache"
+    server.stop()
+
+
+def test_bigquery_tables_and_a_gcs_cache_through_dagster_gcp(resources: dict, gcs_bucket: str) -> None:
+    from dagster_gcp import BigQueryResource, GCSResource
+    from google.auth.credentials import AnonymousCredentials
+    from google.cloud import storage
+
+    from nlq_platform.defs.metadata.assets import METADATA_ASSETS
+    from tests.support.fake_bigquery import FakeBigQuery
+
+    recorded = json.loads((Path(__file__).parent / "fixtures/bigquery/ga4_events_20210131.json").read_text())
+    with FakeBigQuery(recorded) as fake:
+        table_id = "nlq-ex.test_dataset.events_20210131"
+        result = dg.materialize(
+            METADATA_ASSETS,
+            resources={
+                **resources,
+                "bigquery_source": BigQuerySource(
+                    tables=table_id, bigquery=BigQueryResource(project="nlq-ex"), api_endpoint=fake.endpoint
+                ),
+                "metadata_cache_store": MetadataCache(
+                    uri=f"gs://{gcs_bucket}/metadata_cache.json", gcs=GCSResource(project="nlq-test")
+                ),
+            },
+        )
+    assert result.success
+    snapshot = result.output_for_node("schema_snapshot")
+    tables = {t["table_id"]: t for t in snapshot["tables"]}
+    assert set(tables) == {"logs", table_id}
+    assert any(c["name"] == "event_params.value.string_value" for c in tables[table_id]["columns"])
+
+    client = storage.Client(project="nlq-test", credentials=AnonymousCredentials())
+    blob = client.bucket(gcs_bucket).get_blob("metadata_cache.json")
+    assert blob.content_type == "application/json"
+    assert set(blob.metadata) >= {"generated_at", "schema_table", "examples_count"}
+    assert table_id in blob.metadata["schema_table"]
+    document = json.loads(blob.download_as_text())
+    assert document["fingerprint"] and len(document["schema"]["tables"]) == 2

@@ -33,6 +33,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
         "bigquery_source": BigQuerySource(
             tables=_env("NLQ_BIGQUERY_TABLES", ""),
             bigquery=BigQueryResource(project=project) if os.environ.get("NLQ_BIGQUERY_TABLES") else None,
+            api_endpoint=_env("NLQ_BIGQUERY_ENDPOINT"),
         ),
         "metadata_cache_store": MetadataCache(
             uri=_env("NLQ_CACHE_URI"),

@@ -1,11 +1,16 @@
 """Resources shared by the concerns, each configured per environment through ``EnvVar``."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import asyncpg
 import dagster as dg
 from dagster_gcp import BigQueryResource, GCSResource
+from google.api_core.client_options import ClientOptions
+from google.auth.credentials import AnonymousCredentials
+from google.cloud import bigquery as bq
 
 from nlq_platform.config import Settings, get_settings
 from nlq_platform.db import dsn as dsn_mod
@@ -53,9 +58,33 @@ class BigQuerySource(dg.ConfigurableResource):
 
     tables: str = ""
     bigquery: BigQueryResource | None = None
+    #: NLQ_BIGQUERY_ENDPOINT: a BigQuery-compatible endpoint (an emulator) instead of Google's
+    api_endpoint: str | None = None
 
     def table_ids(self) -> tuple[str, ...]:
         return tuple(t.strip() for t in self.tables.split(",") if t.strip())
+
+    @contextmanager
+    def client(self) -> Iterator[bq.Client]:
+        """The client of dagster-gcp's BigQueryResource, or one for the configured endpoint."""
+        if self.api_endpoint:
+            project = (self.bigquery.project if self.bigquery else None) or "nlq"
+            client = bq.Client(
+                project=project,
+                credentials=AnonymousCredentials(),
+                client_options=ClientOptions(api_endpoint=self.api_endpoint),
+            )
+            try:
+                yield client
+            finally:
+                client.close()
+            return
+        if self.bigquery is None:
+            raise dg.Failure(
+                "NLQ_BIGQUERY_TABLES is set but no BigQuery project (NLQ_GCP_PROJECT) is configured"
+            )
+        with self.bigquery.get_client() as client:
+            yield client
 
 
 class MetadataCache(dg.ConfigurableResource):

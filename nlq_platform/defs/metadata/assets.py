@@ -42,9 +42,7 @@ def schema_snapshot(
     if bigquery_source.table_ids():
         from nlq_platform.metadata.bigquery import fetch_bigquery_table
 
-        if bigquery_source.bigquery is None:
-            raise dg.Failure("NLQ_BIGQUERY_TABLES is set but no BigQuery project is configured")
-        with bigquery_source.bigquery.get_client() as client:
+        with bigquery_source.client() as client:
             tables += [fetch_bigquery_table(client, table_id) for table_id in bigquery_source.table_ids()]
     snapshot = SchemaSnapshot(tables=tuple(tables))
     context.add_output_metadata(

@@ -22,10 +22,10 @@ def current_fingerprints(nlq_db: NlqDatabase, bigquery_source: BigQuerySource) -
         return {t.table_id: table_fingerprint(t) for t in snapshot.tables}
 
     prints = asyncio.run(postgres())
-    if bigquery_source.table_ids() and bigquery_source.bigquery is not None:
+    if bigquery_source.table_ids():
         from nlq_platform.metadata.bigquery import bigquery_columns_fingerprint
 
-        with bigquery_source.bigquery.get_client() as client:
+        with bigquery_source.client() as client:
             for table_id in bigquery_source.table_ids():
                 prints[table_id] = bigquery_columns_fingerprint(client, table_id)
     return prints
