@@ -196,3 +196,61 @@ def test_bigquery_tables_and_a_gcs_cache_through_dagster_gcp(resources: dict, gc
     assert table_id in blob.metadata["schema_table"]
     document = json.loads(blob.download_as_text())
     assert document["fingerprint"] and len(document["schema"]["tables"]) == 2
+
+
+def test_run_failure_sensor_alerts_through_the_webhook() -> None:
+    server = HTTPServer(("127.0.0.1", free_port()), _Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    @dg.op
+    def broken() -> None:
+        raise RuntimeError("schema fetch exploded")
+
+    @dg.job
+    def failing_job() -> None:
+        broken()
+
+    try:
+        instance = dg.DagsterInstance.ephemeral()
+        result = failing_job.execute_in_process(instance=instance, raise_on_error=False)
+        failure = next(e for e in result.all_events if e.event_type_value == "PIPELINE_FAILURE")
+        notifier = AlertNotifier(webhook_url=f"http://127.0.0.1:{server.server_port}/hook")
+        with dg.build_run_status_sensor_context(
+            sensor_name="run_failure_alert",
+            dagster_event=failure,
+            dagster_instance=instance,
+            dagster_run=result.dagster_run,
+            resources={"alert_notifier": notifier},
+        ) as context:
+            from nlq_platform.defs.alerts.sensors import run_failure_alert
+
+            run_failure_alert(context.for_run_failure())
+        alert = _Webhook.received[-1]
+        assert alert["type"] == "system_a_failure" and alert["job"] == "failing_job"
+        assert alert["run_id"] == result.run_id
+    finally:
+        server.shutdown()
+
+
+def test_nlq_metadata_refresh_uses_the_postgres_instance(logs_dsn: str, tmp_path: Path) -> None:
+    """The CLI materialises the graph on a Dagster instance stored in PostgreSQL (dagster.yaml)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NLQ_", "DAGSTER_"))}
+    env.update(
+        NLQ_HOME=str(tmp_path),
+        NLQ_DATABASE_URL=logs_dsn,
+        NLQ_READER_DB_PASSWORD=READER_PASSWORD,
+        NLQ_INGEST_DB_PASSWORD=INGEST_PASSWORD,
+    )
+    nlq = str(Path(sys.executable).parent / "nlq")
+    result = subprocess.run([nlq, "metadata", "refresh", "--skip-eval"], env=env, capture_output=True,
+                            text=True, timeout=300)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "materialised metadata_cache" in result.stdout
+    assert "check metadata_cache:cache_is_fresh passed" in result.stdout
+    assert (tmp_path / "metadata_cache.json").exists()
+    runs = run_sql(logs_dsn.rsplit("/", 1)[0] + "/dagster", "SELECT count(*) AS n FROM runs")
+    assert runs[0]["n"] >= 1
