@@ -15,6 +15,7 @@ from nlq_platform.cli.eval import eval_group
 from nlq_platform.cli.ingest import ingest
 from nlq_platform.cli.metadata import metadata
 from nlq_platform.config import get_settings
+from nlq_platform.logging import configure_logging
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -42,6 +43,7 @@ def demo() -> None:
 
 def main() -> None:
     """Console-script entry: known failures become one clear line, never a traceback."""
+    configure_logging(get_settings())
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:

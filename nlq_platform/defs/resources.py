@@ -92,7 +92,7 @@ class MetadataCache(dg.ConfigurableResource):
 
     uri: str | None = None
     gcs: GCSResource | None = None
-    max_age_hours: float = 24.0
+    max_age_hours: float | None = None  # default: NLQ_CACHE_MAX_AGE_HOURS (24)
 
     def store(self, settings: Settings) -> CacheStore:
         uri = self.uri or default_cache_uri(settings)

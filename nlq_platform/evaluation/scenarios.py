@@ -13,8 +13,9 @@ SCENARIOS_PATH = Path(__file__).with_name("scenarios.yaml")
 VARIANT_FILES = {
     "paraphrases": Path(__file__).with_name("paraphrases.yaml"),
     "heldout": Path(__file__).with_name("heldout.yaml"),
+    "heldout3": Path(__file__).with_name("heldout3.yaml"),
 }
-VARIANT_KEYS = frozenset(VARIANT_FILES)
+VARIANT_KEYS = frozenset({"paraphrases", "heldout"})  # top-level keys of such files
 CATEGORIES = ("incident", "performance", "journey", "frontend")
 _REQUIRED = ("id", "category", "question", "question_en", "sql")
 _OPTIONAL = ("order",)
@@ -87,7 +88,7 @@ def _expand_variants(path: Path, data: dict[str, Any]) -> list[Scenario]:
     """Rephrasings of the scenarios: the i-th Korean and i-th English question of an id become
     scenario ``<id>~<i>`` with that id's gold SQL and category."""
     base = {s.id: s for s in load_scenarios()}
-    key = next(k for k in VARIANT_KEYS if k in data)
+    key = next(k for k in ("paraphrases", "heldout") if k in data)
     scenarios = []
     for entry in data[key] or []:
         gold = base.get(entry.get("id")) if isinstance(entry, dict) else None

@@ -42,7 +42,7 @@ def cache_is_fresh(nlq_db: NlqDatabase, metadata_cache_store: MetadataCache) -> 
         return dg.AssetCheckResult(passed=False, metadata={"reason": "no cache document"})
     generated = datetime.fromisoformat(document["generated_at"])
     age = datetime.now(UTC) - generated
-    limit = timedelta(hours=metadata_cache_store.max_age_hours)
+    limit = timedelta(hours=metadata_cache_store.max_age_hours or nlq_db.settings().cache_max_age_hours)
     return dg.AssetCheckResult(
         passed=age <= limit,
         metadata={
