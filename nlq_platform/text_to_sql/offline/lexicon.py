@@ -375,7 +375,7 @@ _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 TOP_N = re.compile(
     rf"(?:top|상위|하위|bottom)\s*{_NUMBER}(?![a-z])"
     r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만|건(?!\s*(?:이상|넘|초과)))"
-    r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명)"
+    r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명|건)"
     rf"|{_NUMBER}\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"
     r"endpoints|errors|pages|apis|paths|functions|requests|longest|longest-running|longest-lasting)",
     re.IGNORECASE,
@@ -402,3 +402,11 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
 LIST_SEPARATOR = r"\s*(?:·|,|/|&|랑|이랑|와|과|하고|및|\band\b)\s*"
 GROUP_SUFFIX = r"\s*(?:별|단위|마다|당)"
 GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|어떤|어느|각)\s+(?:[\w-]+\s+)?"
+
+#: nouns that name output columns, for questions that list the columns they want
+COLUMN_NOUNS = (
+    "시각", "시간", "time", "timestamp", "log_type", "log type", "로그 종류", "로그 타입", "서비스", "service",
+    "path", "경로", "레벨", "level", "메시지", "message", "에러 유형", "에러타입", "에러 타입", "error type",
+    "error_type", "trace_id", "trace id", "method", "메서드", "소요시간", "duration", "action", "액션",
+)  # fmt: skip
+GROUP_WORD = re.compile(r"별|마다|(?<![a-z])(?:by|per|for each|breakdown|group)(?![a-z])", re.IGNORECASE)

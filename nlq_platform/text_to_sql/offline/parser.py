@@ -113,6 +113,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         dims.append("session_id")  # "sessions … when each started and ended"
     if lx.SESSIONS.search(text) and lx.FIRST_LAST.search(text) and "session_id" not in dims:
         dims.append("session_id")  # "sessions … when each started and ended"
+    if (users or traces) and _lists_output_columns(text) and not lx.GROUP_WORD.search(text):
+        dims = []  # "시각·서비스·path·레벨·메시지": the columns of a listing, not a breakdown
     in_order = bool(lx.IN_ORDER.search(text))
     if (users or traces) and (
         (in_order and users) or (not dims and not requested and not lx.COUNT.search(text))
@@ -307,6 +309,13 @@ def _traces_crossing(
         plan.add_filter("level", "=", "ERROR")
     plan.notes.append("traces across sides")
     return plan
+
+
+def _lists_output_columns(text: str, at_least: int = 4) -> bool:
+    """True when the question enumerates several column names separated by list marks."""
+    noun = "|".join(re.escape(n) for n in sorted(lx.COLUMN_NOUNS, key=len, reverse=True))
+    pattern = rf"(?:{noun})(?:{lx.LIST_SEPARATOR}(?:{noun})){{{at_least - 1},}}"
+    return re.search(pattern, text) is not None
 
 
 def _flows(text: str) -> list[str]:
