@@ -79,6 +79,7 @@ def english_view(question: str) -> str:
     """
     text = re.sub(r"\([^)]*(?:등|etc\.?|e\.g\.|and so on|\.\.\.|…)[^)]*\)", " ", question.lower())
     text = re.sub(r"(?<![가-힣])젤(?=\s)", "제일", text)  # slang for 제일
+    text = re.sub(r"\bmost recent\b", "latest", text)  # "most recent" ranks nothing
     text = re.sub(r"\b(per|by|each)-(?=[a-z])", r"\1 ", text)  # "per-service"
     text = re.sub(r"-(level|레벨)\b", r" \1", text)  # "FATAL-level"
     for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):
@@ -153,10 +154,10 @@ class Threshold:
 
 
 _DURATION = re.compile(
-    r"(?P<n>\d+(?:\.\d+)?|one|two|three|five|ten|한|두)\s*(?P<unit>ms|밀리초|millis(?:econds?)?|초|s\b|sec(?:onds?)?\b|분\b|minutes?\b)",
+    r"(?P<n>\d+(?:\.\d+)?|one|two|three|five|ten|한|두|a(?=\s+(?:second|minute)))\s*(?P<unit>ms|밀리초|millis(?:econds?)?|초|s\b|sec(?:onds?)?\b|분\b|minutes?\b)",
     re.IGNORECASE,
 )
-_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "five": 5, "ten": 10, "한": 1, "두": 2}
+_WORD_NUMBERS = {"one": 1, "two": 2, "three": 3, "five": 5, "ten": 10, "한": 1, "두": 2, "a": 1}
 _ABOVE = re.compile(
     r"넘|초과|이상|over|above|more than|longer than|greater than|slower than|exceed|>|at least"
 )

@@ -36,6 +36,8 @@ ERROR = words(
     "터졌",
     "터진",
     "터짐",
+    "erroring",
+    "errored",
 )
 FATAL = words("fatal", "치명", "크리티컬", "critical")
 WARN = words("경고", "warning", "warnings", "warn")
@@ -121,6 +123,9 @@ DISTINCT_USERS = words(
     "different users",
     "how many different users",
     "number of different users",
+    "distinct user",
+    "user 수",
+    "unique user",
 )
 USERS = words("사용자", "유저", "고객", "user", "users", "customer", "customers")
 SESSIONS = words("세션", "session", "sessions")
@@ -235,6 +240,9 @@ PREVIOUS = words(
     "앞 시간",
     "the hour prior",
     "hour prior",
+    "바로 앞",
+    "바로 전",
+    "전까지",
 )
 IN_ORDER = words(
     "순서대로",
@@ -298,6 +306,11 @@ FIRST_LAST = words(
     "first/last timestamps",
     "first and last time",
     "when each started",
+    "시작 시각",
+    "종료 시각",
+    "시작 시간",
+    "종료 시간",
+    "when it ended",
 )
 HOW_LONG = words(
     "how long",
@@ -328,7 +341,7 @@ DIMENSIONS: dict[str, re.Pattern[str]] = {
                   "which page", "which pages", "pages", "per page", "each page", "by page", "페이지마다",
                   "each endpoint", "by endpoint", "per endpoint", ),
     "function_name": words("함수", "function", "functions", "어느 코드", "which code"),
-    "user_id": words("사용자별", "유저별", "per user", "by user", "each user", "which users", "사용자 목록",
+    "user_id": words("customers impacted", "impacted users", "users impacted", "affected customers", "사용자별", "유저별", "per user", "by user", "each user", "which users", "사용자 목록",
                      "유저 목록", "list of users", "users list", "affected users", "users affected", "show the users",
                      "영향받은 사용자", "영향 받은 사용자", "어떤 사용자", "어느 사용자", "누가", "who"),
     "environment": words("환경별", "환경마다", "by environment", "per environment", "each environment",
@@ -377,7 +390,8 @@ TOP_N = re.compile(
     r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만|건(?!\s*(?:이상|넘|초과)))"
     r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명|건)"
     rf"|{_NUMBER}\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"
-    r"endpoints|errors|pages|apis|paths|functions|requests|longest|longest-running|longest-lasting)",
+    r"endpoints|errors|pages|apis|paths|functions|function names|requests|longest|longest-running|longest-lasting|"
+    r"kinds|types|names)",
     re.IGNORECASE,
 )
 
@@ -399,9 +413,11 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
     "action_type": ("액션", "행동", "action", "actions", "action_type"),
     "log_type": ("로그 타입", "log type", "log_type"),
 }  # fmt: skip
-LIST_SEPARATOR = r"\s*(?:·|,|/|&|랑|이랑|와|과|하고|및|\band\b)\s*"
+LIST_SEPARATOR = r"\s*(?:·|,|/|&|\+|랑|이랑|와|과|하고|및|\band\b)\s*"
 GROUP_SUFFIX = r"\s*(?:별|단위|마다|당)"
-GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|어떤|어느|각)\s+(?:[\w-]+\s+)?"
+GROUP_PREFIX = (
+    r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|어떤|어느|각)\s+(?:[\w-]+\s+)?"
+)
 
 #: nouns that name output columns, for questions that list the columns they want
 COLUMN_NOUNS = (

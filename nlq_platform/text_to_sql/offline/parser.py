@@ -60,7 +60,8 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
     noun = "|".join(
         re.escape(n) + ("s?" if n.isascii() else "") for n in sorted(nouns, key=len, reverse=True)
     )
-    noun_list = rf"(?:{noun})(?:{lx.LIST_SEPARATOR}(?:{noun}))*"
+    noun = rf"(?:{noun})(?!'s)"  # "the user's browser" names no user dimension
+    noun_list = rf"{noun}(?:{lx.LIST_SEPARATOR}{noun})*"
     for pattern in (
         rf"({noun_list}){lx.GROUP_SUFFIX}",
         rf"{lx.GROUP_PREFIX}({noun_list})(?![a-z_])",
@@ -100,6 +101,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     if lx.USERS.search(text) and re.search(r"\d+\s*명", text) and "user_id" not in dims:
         dims.append("user_id")  # "상위 20명"
     at_least = None if lx.STATUS_CLASS.search(text) else lx.AT_LEAST_TIMES.search(text)
+    if at_least and lx.USERS.search(text) and "user_id" not in dims:
+        dims = ["user_id", *dims]  # "에러를 5번 이상 겪은 사용자"
     ranked = lx.MOST.search(text) or (_top_n(text) and not at_least)
     if about_errors and not dims and "error_type" not in by_column and ranked:
         dims = ["error_type"]  # "the most frequent errors" ranks error types
@@ -111,17 +114,14 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     requested = _requested_measures(text, about_latency, threshold is not None)
     if lx.SESSIONS.search(text) and lx.FIRST_LAST.search(text) and "session_id" not in dims:
         dims.append("session_id")  # "sessions … when each started and ended"
-    if lx.SESSIONS.search(text) and lx.FIRST_LAST.search(text) and "session_id" not in dims:
-        dims.append("session_id")  # "sessions … when each started and ended"
     if (users or traces) and _lists_output_columns(text) and not lx.GROUP_WORD.search(text):
         dims = []  # "시각·서비스·path·레벨·메시지": the columns of a listing, not a breakdown
     in_order = bool(lx.IN_ORDER.search(text))
     if (users or traces) and (
-        (in_order and users) or (not dims and not requested and not lx.COUNT.search(text))
+        (in_order and users and "session_id" not in dims)
+        or (not dims and not requested and not lx.COUNT.search(text))
     ):
         return _journey(plan, text, users, traces, window, by_column)
-    if at_least and lx.USERS.search(text) and "user_id" not in dims:
-        dims = ["user_id", *dims]  # "에러를 5번 이상 겪은 사용자"
     slowest_rows = (
         about_latency and lx.MOST.search(text) and not dims and not lx.COUNT.search(text)
         and (lx.REQUESTS.search(text) or listing)
@@ -170,6 +170,9 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         requested = [rate if m.kind == "error_rate" else m for m in requested]
         if primary.kind == "error_rate":
             primary = rate
+    if (users or traces) and dims and "level" in by_column:
+        by_column.pop("level")  # "per service: log count, ERROR count": a measure, not a filter
+        about_errors = True
     compared = _compared_column(text, by_column, dims)
     if compared and compared not in dims:
         dims = [*dims, compared] if dims else [compared]

@@ -33,7 +33,7 @@ _WORD_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS if len(u) > 1), ke
 _RELATIVE = re.compile(
     rf"(?:(?:지난|최근|과거|last|past|previous|within|in\s+the\s+(?:last|past))\s*)?"
     # digits take any unit ("2h", "30분"); number words need a spelled-out unit ("two hours", "한 시간")
-    rf"(?:(?<![a-z0-9])(?P<n>\d+)\s*(?P<unit>{_UNIT_RE})"
+    rf"(?:(?<![a-z0-9])(?P<n>\d+)\s*-?\s*(?P<unit>{_UNIT_RE})"
     rf"|(?<![a-z0-9])(?P<nw>{_NUM_RE})\s+(?P<unitw>{_WORD_UNIT_RE})"
     rf"|(?<![a-z0-9])(?P<nk>한|두|세|네|다섯|여섯|일곱|열)\s*(?P<unitk>시간|분|주|일))"
     rf"(?![a-z])\s*(?:간(?!격)|동안|이내|내|사이|ago)?",
@@ -103,11 +103,13 @@ def _number(token: str) -> int:
 def parse_window(question: str) -> Window | None:
     """The time window a question asks about, or None when it names none."""
     lowered = question.lower()
+    relative = relative_windows(question)
+    if relative:  # "today … last 24 hours": the explicit length wins
+        return relative[0]
     for phrase, (start, end) in _KEYWORDS.items():
         if phrase in lowered:
             return Window(start=start, end=end, text=phrase)
-    relative = relative_windows(question)
-    return relative[0] if relative else None
+    return None
 
 
 def relative_windows(question: str) -> list[Window]:
@@ -134,7 +136,7 @@ def relative_windows(question: str) -> list[Window]:
 
 _BUCKET_SUFFIX = re.compile(r"\s*(?:단위|간격|마다|씩|별|버킷|buckets?|intervals?|windows?|breakdown)")
 _BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
-    (re.compile(r"시간대별|시간별|시간 단위|매시간|hourly|per hour|by hour|each hour|every hour|hour by hour"),
+    (re.compile(r"시간대별|시간별|시간마다|시간 단위|매시간|매 시간|hourly|per hour|by hour|each hour|every hour|hour by hour"),
      Bucket("hour")),
     (re.compile(r"일별|일자별|날짜별|하루 단위|일 단위|daily|per day|by day|each day|by date|per date|day by day"),
      Bucket("day")),
