@@ -37,7 +37,9 @@ def test_offline_engine_answers_every_scenario_in_both_languages(seeded: Setting
     assert data["latency_ms"]["p50"] < 20, "offline NL→SQL p50 must stay under 20 ms"
 
 
-@pytest.mark.parametrize(("name", "floor"), [("paraphrases", 0.95), ("heldout", 0.90), ("heldout3", 0.90)])
+@pytest.mark.parametrize(
+    ("name", "floor"), [("paraphrases", 0.95), ("heldout", 0.90), ("heldout3", 0.90), ("heldout4", 0.84)]
+)
 def test_rephrased_questions_stay_answered(seeded: Settings, name: str, floor: float) -> None:
     """Regression floors on the two rephrasing sets (both were written blind; the engine has been
     improved on their failures since, so they no longer measure unseen questions — see README)."""

@@ -14,6 +14,7 @@ VARIANT_FILES = {
     "paraphrases": Path(__file__).with_name("paraphrases.yaml"),
     "heldout": Path(__file__).with_name("heldout.yaml"),
     "heldout3": Path(__file__).with_name("heldout3.yaml"),
+    "heldout4": Path(__file__).with_name("heldout4.yaml"),
 }
 VARIANT_KEYS = frozenset({"paraphrases", "heldout"})  # top-level keys of such files
 CATEGORIES = ("incident", "performance", "journey", "frontend")
