@@ -65,6 +65,7 @@ def wait_http(url: str, timeout_s: float, proc: subprocess.Popen[bytes]) -> None
 
 
 DAGSTER_PORT = 3000
+APP_PORT = 8501
 
 
 async def seed_if_empty(owner_dsn: str) -> bool:
@@ -131,12 +132,25 @@ def run(settings: Settings) -> None:
             )  # fmt: skip
             dagster_url = f"http://127.0.0.1:{DAGSTER_PORT}"
             wait_http(f"{dagster_url}/server_info", 120, children[-1])
+        with step("analyst app (Streamlit) started"):
+            children.append(
+                subprocess.Popen(
+                    [str(dagster_bin / "streamlit"), "run", str(REPO_ROOT / "app" / "streamlit_app.py"),
+                     "--server.headless", "true", "--server.address", "127.0.0.1",
+                     "--server.port", str(APP_PORT), "--browser.gatherUsageStats", "false"],
+                    env={**os.environ, **dagster_vars}, start_new_session=True,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
+            app_url = f"http://127.0.0.1:{APP_PORT}"
+            wait_http(f"{app_url}/_stcore/health", 60, children[-1])
 
         click.echo("")
         click.secho("nlq platform is running", bold=True)
         click.echo(f"  PostgreSQL      {dsn_mod.redact(dsns.owner)}")
         click.echo(f"  ingest service  {base}   (API docs: {base}/docs, metrics: {base}/metrics)")
         click.echo(f"  ingest API key  {key}")
+        click.echo(f"  analyst app     {app_url}   (ask in Korean or English)")
         click.echo(f"  Dagster UI      {dagster_url}   (asset graph: {dagster_url}/asset-groups)")
         click.echo(f"  demo data       {'evaluation dataset loaded' if seeded else 'existing logs kept'}")
         click.echo("")

@@ -497,14 +497,7 @@ def test_claude_errors_become_engine_errors(seeded: Seeded, messages: MessagesSe
 # --- accepted feedback and the whole step ---------------------------------------------------------
 
 FEEDBACK_DDL = """
-CREATE TABLE nlq_feedback (
-    id BIGSERIAL PRIMARY KEY,
-    question TEXT NOT NULL,
-    sql TEXT,
-    verdict TEXT NOT NULL,
-    table_id TEXT,
-    created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()
-);
+TRUNCATE nlq_feedback RESTART IDENTITY;
 INSERT INTO nlq_feedback (question, sql, verdict, table_id, created_at) VALUES
     ('서비스별 에러 수', 'SELECT service, COUNT(*) AS errors FROM logs WHERE level = ''ERROR'' GROUP BY service', 'up', 'logs', NOW() - INTERVAL '2 hours'),
     ('wrong answer', 'SELECT 1 FROM logs', 'down', 'logs', NOW() - INTERVAL '1 hour'),
@@ -525,7 +518,7 @@ def feedback_table(seeded: Seeded) -> Iterator[None]:
 
     run(lambda: execute(FEEDBACK_DDL))
     yield
-    run(lambda: execute("DROP TABLE nlq_feedback"))
+    run(lambda: execute("TRUNCATE nlq_feedback"))
 
 
 async def _feedback(dsn: str) -> list[Example]:
@@ -548,8 +541,8 @@ def test_feedback_present_is_loaded_newest_first(seeded: Seeded, feedback_table:
         ("Which services failed today?", "logs", "feedback"),
     ]
     assert loaded[0].sql == "SELECT country, COUNT(*) FROM orders GROUP BY country"
-    # the reader role has no grant on the feedback table: no feedback, no error
-    assert run(lambda: _feedback(seeded.reader_dsn)) == []
+    # the reader role may read accepted feedback (migration 0007 grants it)
+    assert run(lambda: _feedback(seeded.reader_dsn)) == loaded
 
 
 def _build(seeded: Seeded, table: Table, **kw: Any) -> list[Example]:

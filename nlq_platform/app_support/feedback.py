@@ -1,0 +1,122 @@
+"""👍/👎 on an answer, stored in ``nlq_feedback`` (migration 0007).
+
+A 👍 row is an accepted question/SQL pair: the ``few_shot_examples`` asset merges those into the
+metadata cache (:func:`nlq_platform.metadata.examples.load_accepted_feedback`). A 👎 row may carry
+a note saying what was wrong.
+
+The writer's DSN is, for now, the owner DSN (:func:`feedback_dsn`). Migration 0007 creates the
+narrower role ``nlq_app`` (INSERT/SELECT on ``nlq_feedback`` only); once the configuration gives
+it a DSN and ``nlq db migrate`` a password, :func:`feedback_dsn` should return that instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+import asyncpg
+import sqlglot
+from sqlglot import exp
+
+from nlq_platform.config import Settings
+from nlq_platform.db import dsn as dsn_mod
+
+TABLE = "nlq_feedback"
+NOTE_MAX = 2000
+Verdict = Literal["up", "down"]
+
+
+class FeedbackError(Exception):
+    """The feedback could not be stored; the message is meant for the analyst."""
+
+
+@dataclass(frozen=True)
+class Feedback:
+    question: str
+    sql: str
+    verdict: Verdict
+    note: str | None = None
+    engine: str | None = None
+    table_id: str = "logs"
+
+
+@dataclass(frozen=True)
+class StoredFeedback(Feedback):
+    id: int = 0
+    created_at: datetime | None = field(default=None)
+
+
+def feedback_dsn(settings: Settings) -> str:
+    """The DSN that writes feedback: the owner's for now (see the module docstring)."""
+    return dsn_mod.resolve(settings).owner
+
+
+def table_of(sql: str, default: str = "logs") -> str:
+    """The first table ``sql`` reads (CTE names excluded), for the example's ``table_id``."""
+    for dialect in ("postgres", "bigquery"):
+        try:
+            tree = sqlglot.parse_one(sql, read=dialect)
+            break
+        except sqlglot.errors.SqlglotError:
+            continue
+    else:
+        return default
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        if table.name and table.name.lower() not in ctes:
+            return ".".join(p for p in (table.catalog, table.db, table.name) if p)
+    return default
+
+
+def make_feedback(
+    question: str, sql: str, verdict: Verdict, note: str | None = None, engine: str | None = None
+) -> Feedback:
+    """Validated feedback: a verdict of up/down, a question and SQL, a note of at most 2000 chars."""
+    if verdict not in ("up", "down"):
+        raise ValueError(f"verdict must be 'up' or 'down', not {verdict!r}")
+    question, sql = (question or "").strip(), (sql or "").strip()
+    if not sql:
+        raise ValueError("feedback needs the SQL it is about")
+    note = (note or "").strip()[:NOTE_MAX] or None
+    return Feedback(question, sql, verdict, note, engine, table_of(sql))
+
+
+async def insert_feedback(dsn: str, feedback: Feedback, timeout: float = 10) -> int:
+    """Store one verdict; returns its id. :class:`FeedbackError` (in words) when that fails."""
+    try:
+        conn = await asyncpg.connect(dsn, timeout=timeout)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
+        raise FeedbackError("the database is unreachable right now; the feedback was not saved") from exc
+    try:
+        return await conn.fetchval(
+            f"INSERT INTO {TABLE} (question, sql, verdict, note, engine, table_id) "
+            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            feedback.question,
+            feedback.sql,
+            feedback.verdict,
+            feedback.note,
+            feedback.engine,
+            feedback.table_id,
+            timeout=timeout,
+        )
+    except asyncpg.UndefinedTableError as exc:
+        raise FeedbackError(f"the {TABLE} table is missing; run `nlq db migrate`") from exc
+    except asyncpg.PostgresError as exc:
+        raise FeedbackError(f"the database refused the feedback: {exc}") from exc
+    finally:
+        await conn.close()
+
+
+async def list_feedback(dsn: str, limit: int = 100) -> list[StoredFeedback]:
+    """The newest feedback rows first."""
+    conn = await asyncpg.connect(dsn, timeout=10)
+    try:
+        rows = await conn.fetch(
+            f"SELECT id, question, sql, verdict, note, engine, table_id, created_at FROM {TABLE} "
+            "ORDER BY created_at DESC, id DESC LIMIT $1",
+            limit,
+        )
+    finally:
+        await conn.close()
+    return [StoredFeedback(**dict(r)) for r in rows]
