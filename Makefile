@@ -1,5 +1,6 @@
 # nlq platform — `make demo` runs the whole platform, `make test` runs every test.
-# Both do all set-up first: uv (installed with pip when missing), .venv, PostgreSQL binaries.
+# Both do all set-up first: uv (installed with pip when missing), .venv, PostgreSQL binaries,
+# Debian's Chromium (browser tests) and the npm packages (clients/js, examples/web-app).
 SHELL := /bin/bash
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 VENV := .venv
@@ -9,6 +10,8 @@ NLQ := $(VENV)/bin/nlq
 
 install: $(VENV)/.installed
 	@scripts/ensure-postgres.sh
+	@scripts/ensure-chromium.sh
+	@scripts/ensure-node-deps.sh
 
 $(VENV)/.installed: pyproject.toml uv.lock
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { \
