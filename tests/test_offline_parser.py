@@ -55,3 +55,46 @@ def test_trace_journey_is_in_time_order() -> None:
 def test_off_topic_questions_are_not_guessed(question: str) -> None:
     with pytest.raises(NotUnderstood):
         parse(question, CATALOG)
+
+
+# Phrasings the fourth blind set exposed; each test states the rule, not the set's wording.
+
+
+@pytest.mark.parametrize(
+    ("question", "minutes"),
+    [("error counts in ten-minute chunks over the last hour", 10), ("errors per 5-minute bin today", 5)],
+)
+def test_spelled_bucket_sizes_and_bucket_nouns(question: str, minutes: int) -> None:
+    plan = parse(question, CATALOG)
+    assert plan.bucket is not None and plan.bucket.minutes == minutes
+
+
+def test_a_range_back_in_time_is_as_long_as_its_difference() -> None:
+    plan = parse("errors in the latest hour vs the hour before (1-2h ago)", CATALOG)
+    assert plan.window is not None and "2 hours" in plan.window.start
+    assert [m.alias for m in plan.measures] == ["recent_error_count", "previous_error_count"]
+
+
+def test_capitalised_fe_is_the_frontend_but_be_the_verb_is_nothing() -> None:
+    plan = parse("24h FE ERROR 세션 수", CATALOG | {"log_type": ["FRONTEND", "BACKEND"]})
+    assert ("log_type", "=", "FRONTEND") in [(f.column, f.op, f.value) for f in plan.filters]
+    plan = parse(
+        "how many errors could there be in the last hour", CATALOG | {"log_type": ["FRONTEND", "BACKEND"]}
+    )
+    assert not plan.has_filter("log_type")
+
+
+def test_a_user_count_per_group_is_a_measure_not_a_user_breakdown() -> None:
+    plan = parse("top 3 error types this week with the number of distinct affected users per type", CATALOG)
+    assert plan.dimensions == ["error_type"] and plan.limit == 3
+    assert "affected_users" in [m.alias for m in plan.measures]
+
+
+def test_a_listed_set_of_output_columns_is_not_a_breakdown() -> None:
+    plan = parse("the 5 slowest requests today with time, service, endpoint, method and duration", CATALOG)
+    assert plan.dimensions == [] and plan.limit == 5 and plan.order == [("duration_ms", True)]
+
+
+def test_which_n_things_is_a_top_n_but_which_one_is_not() -> None:
+    assert parse("which 4 services logged the most errors today?", CATALOG).limit == 4
+    assert parse("which service had errors today, and which one had the most?", CATALOG).limit is None

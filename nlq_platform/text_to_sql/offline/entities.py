@@ -27,8 +27,11 @@ GLOSSARY: dict[str, str] = {
     "클릭": "click", "제출": "submit", "페이지 이동": "navigate", "페이지뷰": "view", "화면 조회": "view",
     "timeouts": "timeout", "timed out": "timeout", "submissions": "submit", "submission": "submit",
     "form submits": "submit", "page views": "view", "pageviews": "view", "clicks": "click",
-    "프론트엔드": "frontend", "백엔드 서비스": "backend",
+    "프론트엔드": "frontend", "백엔드 서비스": "backend", "front-end": "frontend", "front end": "frontend",
+    "back-end": "backend", "back end": "backend", "client-side": "frontend", "server-side": "backend",
 }  # fmt: skip
+#: capitalised abbreviations that are ordinary words in lower case ("be"): glossed only as written
+ABBREVIATIONS: dict[str, str] = {"FE": "frontend", "BE": "backend"}
 
 
 @dataclass(frozen=True)
@@ -77,9 +80,12 @@ def english_view(question: str) -> str:
 
     Parenthesised examples ("메서드(GET, POST 등)별") are dropped: they illustrate, not filter.
     """
+    for short, long in ABBREVIATIONS.items():
+        question = re.sub(rf"(?<![A-Za-z]){short}(?![A-Za-z])", f" {long} ", question)
     text = re.sub(r"\([^)]*(?:등|etc\.?|e\.g\.|and so on|\.\.\.|…)[^)]*\)", " ", question.lower())
     text = re.sub(r"(?<![가-힣])젤(?=\s)", "제일", text)  # slang for 제일
     text = re.sub(r"\bmost recent\b", "latest", text)  # "most recent" ranks nothing
+    text = re.sub(r"백분위\s*수", "백분위", text)  # a percentile, not a count ("수")
     text = re.sub(r"\b(per|by|each)-(?=[a-z])", r"\1 ", text)  # "per-service"
     text = re.sub(r"-(level|레벨)\b", r" \1", text)  # "FATAL-level"
     for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):

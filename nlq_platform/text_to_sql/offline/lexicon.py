@@ -69,6 +69,7 @@ LATENCY = words(
     "응답 속도",
     "long-running",
     "longest-running",
+    "최장",
     "길었",
     "걸린",
     "took",
@@ -127,6 +128,20 @@ DISTINCT_USERS = words(
     "user 수",
     "unique user",
 )
+# "number of distinct affected users", "how many unique customers", "affected user count"
+_USER_ADJECTIVE = r"(?:distinct|unique|different|affected|impacted|individual|separate|active|real|logged-in)"
+DISTINCT_USERS = re.compile(
+    DISTINCT_USERS.pattern
+    + rf"|(?<![a-z])(?:number|count|how\s+many)\s+(?:of\s+)?(?:{_USER_ADJECTIVE}\s+){{0,2}}(?:users|customers)(?![a-z])"
+    rf"|(?<![a-z])(?:distinct|unique|different)\s+(?:{_USER_ADJECTIVE}\s+)?(?:users|customers)(?![a-z])"
+    r"|(?<![a-z])(?:affected|impacted)\s+(?:users?|customers?)\s+counts?(?![a-z])"
+    r"|(?:영향|피해)\S*\s*(?:받은|입은)?\s*(?:사용자|유저|고객)\s*수",
+    re.IGNORECASE,
+)
+#: an explicit request for one row per user, which a user count never is
+PER_USER = words(
+    "사용자별", "유저별", "고객별", "per user", "by user", "each user", "for each user", "per customer"
+)
 USERS = words("사용자", "유저", "고객", "user", "users", "customer", "customers")
 SESSIONS = words("세션", "session", "sessions")
 RATE = words(
@@ -183,6 +198,7 @@ MOST = words(
     "가장 길었",
     "제일 길었",
     "longest-running",
+    "최장",
     "긴 순",
     "느린 순",
     "slowest",
@@ -198,7 +214,18 @@ MOST = words(
     "젤 높",
 )
 MOST_FREQUENT = words(
-    "가장 많", "제일 많", "많이 발생", "most frequent", "most common", "the most", "busiest", "젤 많"
+    "가장 많",
+    "제일 많",
+    "많이 발생",
+    "많이 났",
+    "많이 난",
+    "자주 발생",
+    "자주 나",
+    "most frequent",
+    "most common",
+    "the most",
+    "busiest",
+    "젤 많",
 )
 COMPARE = words(
     "비교",
@@ -217,7 +244,8 @@ COMPARE = words(
 GROUPING = words("별", "마다", "나눠", "나누어", "by", "per", "each", "which", "what", "breakdown", "split")
 STATUS_CLASS = re.compile(
     r"([45])xx|([45])00번대|(?<![a-z])(server|서버)\s*(?:error|에러|오류)"
-    r"|status(?:\s*code)?s?\s*(?:of|is|>=|≥)?\s*([45])00\s*(?:or more|or above|and above|이상|\+)",
+    r"|status(?:[\s_]*code)?s?\s*(?:of|is|>=|≥)?\s*([45])00\s*(?:or more|or above|and above|이상|\+)"
+    r"|status(?:[\s_]*code)?s?\s*(?:>=|≥|=>|at least|of at least)\s*([45])00",
     re.IGNORECASE,
 )
 TRACE_WORD = words("trace", "traces", "트레이스", "전체 흐름", "whole flow", "end to end", "end-to-end")
@@ -277,6 +305,9 @@ AT_LEAST_TIMES = re.compile(
     rf"|(?:at least|>=|more than|over)\s*{_COUNT_NUMBER}\s*(?:errors?|times?|번|회)",
     re.IGNORECASE,
 )
+#: what happens in a browser: a user's activity "on the web pages" is their front-end journey
+WEB_SIDE = words("web page", "web pages", "on the web", "in the browser", "browser", "웹 페이지", "웹페이지",
+                 "web app", "frontend")  # fmt: skip
 PAGE = words("페이지", "화면", "page", "pages", "screen")
 LEAST = words("가장 적", "제일 적", "least", "fewest", "lowest", "가장 빠른", "제일 빠른", "fastest",
               "가장 낮")  # fmt: skip
@@ -312,12 +343,24 @@ FIRST_LAST = words(
     "종료 시간",
     "when it ended",
 )
+# "start (min created_at) and end (max created_at)", "시작(최초)과 끝": a note may sit between
+FIRST_LAST = re.compile(
+    FIRST_LAST.pattern
+    + r"|(?<![a-z])(?:start|begin|beginning|started|began|first)(?:\s*\([^)]*\))?\s*(?:and|&|/|,|to)\s*"
+    r"(?:end|ending|ended|finish|finished|last)(?![a-z])"
+    r"|(?<![a-z])min(?:imum)?\s*\(?\s*created_at\s*\)?.{0,40}max(?:imum)?\s*\(?\s*created_at",
+    re.IGNORECASE,
+)
 HOW_LONG = words(
     "how long",
     "얼마나 걸",
     "얼마나 오래",
     "몇 초",
     "how slow",
+    "how fast",
+    "how quickly",
+    "얼마나 빨",
+    "얼마나 느",
     "몇 ms",
     "몇 밀리초",
     "average time",
@@ -341,7 +384,8 @@ DIMENSIONS: dict[str, re.Pattern[str]] = {
                   "which page", "which pages", "pages", "per page", "each page", "by page", "페이지마다",
                   "each endpoint", "by endpoint", "per endpoint", ),
     "function_name": words("함수", "function", "functions", "어느 코드", "which code"),
-    "user_id": words("customers impacted", "impacted users", "users impacted", "affected customers", "사용자별", "유저별", "per user", "by user", "each user", "which users", "사용자 목록",
+    "user_id": words("user_ids", "user ids", "users hit", "customers hit", "users who hit", "users who got",
+                     "users who saw", "users who experienced", "users who ran into", "customers impacted", "impacted users", "users impacted", "affected customers", "사용자별", "유저별", "per user", "by user", "each user", "which users", "사용자 목록",
                      "유저 목록", "list of users", "users list", "affected users", "users affected", "show the users",
                      "영향받은 사용자", "영향 받은 사용자", "어떤 사용자", "어느 사용자", "누가", "who"),
     "environment": words("환경별", "환경마다", "by environment", "per environment", "each environment",
@@ -386,12 +430,15 @@ NUMBER_WORDS = {
 }
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 TOP_N = re.compile(
-    rf"(?:top|상위|하위|bottom)\s*{_NUMBER}(?![a-z])"
+    rf"(?:top|상위|하위|bottom|up to|at most)\s*{_NUMBER}(?![a-z])"
     r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만|건(?!\s*(?:이상|넘|초과)))"
     r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명|건)"
     rf"|{_NUMBER}\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"
     r"endpoints|errors|pages|apis|paths|functions|function names|requests|longest|longest-running|longest-lasting|"
-    r"kinds|types|names)",
+    r"kinds|types|names)"
+    # "which 3 function_names", "the ten busiest …": a count before any noun but a time unit
+    rf"|(?<![a-z])(?:only|just)\s+{_NUMBER}\s+(?:of\s+them|of\s+those|results?|rows?|entries|items)(?![a-z])"
+    rf"|(?<![a-z])(?:which|what|the)\s+(?!one\b){_NUMBER}\s+(?!(?:hours?|minutes?|mins?|days?|weeks?|seconds?|ms|h|m|d|s)(?![a-z_]))[a-z_]",
     re.IGNORECASE,
 )
 
@@ -424,5 +471,8 @@ COLUMN_NOUNS = (
     "시각", "시간", "time", "timestamp", "log_type", "log type", "로그 종류", "로그 타입", "서비스", "service",
     "path", "경로", "레벨", "level", "메시지", "message", "에러 유형", "에러타입", "에러 타입", "error type",
     "error_type", "trace_id", "trace id", "method", "메서드", "소요시간", "duration", "action", "액션",
+    "endpoint", "엔드포인트", "http method", "http 메서드", "log level", "로그 레벨", "user_id", "user id",
+    "duration_ms", "status code", "상태 코드", "environment", "환경", "service_version", "버전", "function_name",
+    "함수", "발생 시각", "created_at", "session_id", "세션",
 )  # fmt: skip
 GROUP_WORD = re.compile(r"별|마다|(?<![a-z])(?:by|per|for each|breakdown|group)(?![a-z])", re.IGNORECASE)

@@ -100,6 +100,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     dims = _dimensions(text, catalog.get("metadata_keys", []))
     if lx.USERS.search(text) and re.search(r"\d+\s*명", text) and "user_id" not in dims:
         dims.append("user_id")  # "상위 20명"
+    if "user_id" in dims and lx.DISTINCT_USERS.search(text) and not lx.PER_USER.search(text):
+        dims.remove("user_id")  # "number of affected users per type": a measure, not a breakdown
     at_least = None if lx.STATUS_CLASS.search(text) else lx.AT_LEAST_TIMES.search(text)
     if at_least and lx.USERS.search(text) and "user_id" not in dims:
         dims = ["user_id", *dims]  # "에러를 5번 이상 겪은 사용자"
@@ -111,10 +113,12 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     about_latency = about_latency or bool(
         lx.HOW_LONG.search(text) or lx.P95.search(text) or lx.P99.search(text) or lx.MEDIAN.search(text)
     )
-    requested = _requested_measures(text, about_latency, threshold is not None)
     if lx.SESSIONS.search(text) and lx.FIRST_LAST.search(text) and "session_id" not in dims:
         dims.append("session_id")  # "sessions … when each started and ended"
-    if (users or traces) and _lists_output_columns(text) and not lx.GROUP_WORD.search(text):
+    requested = _requested_measures(
+        text, about_latency, threshold is not None, count_sessions="session_id" not in dims
+    )
+    if _lists_output_columns(text) and not lx.GROUP_WORD.search(text):
         dims = []  # "시각·서비스·path·레벨·메시지": the columns of a listing, not a breakdown
     in_order = bool(lx.IN_ORDER.search(text))
     if (users or traces) and (
@@ -185,7 +189,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.add_filter("duration_ms", threshold.op, threshold.value_ms)
     status = lx.STATUS_CLASS.search(text)
     if status and "status_code" in catalog.get("metadata_keys", []):  # "5xx 응답", "server errors"
-        digit = status.group(1) or status.group(2) or status.group(4) or "5"
+        digit = status.group(1) or status.group(2) or status.group(4) or status.group(5) or "5"
         low = 500 if digit == "5" else 400
         plan.add_filter("metadata.status_code", ">=", low)
         if low == 400:
@@ -261,7 +265,9 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     elif plan.dimensions:
         descending = not lx.LEAST.search(text)
         if not plan.order:
-            plan.order = [(primary.alias, descending)]
+            p95 = next((m for m in plan.measures if m.kind == "percentile" and m.fraction == 0.95), None)
+            headline = p95 if primary.kind == "percentile" and p95 else primary  # the tail ranks latency
+            plan.order = [(headline.alias, descending)]
     if n is not None and plan.bucket is None and plan.having is None:
         plan.limit = n
     for d in plan.dimensions:
@@ -345,10 +351,6 @@ def _journey(
     by_column: dict[str, list[Mention]],
 ) -> Plan:
     """The rows of one user's or one trace's activity, in time order."""
-    for uid in users:
-        plan.add_filter("user_id", "=", uid)
-    for tid in traces:
-        plan.add_filter("trace_id", "=", tid)
     flows = _flows(text) if not by_column.get("path") else []
     # several values of one column name the scope ("frontend and backend", "views, clicks and
     # submits"), not a filter
@@ -356,7 +358,9 @@ def _journey(
     skip.add("action_type")  # "페이지 이동 및 행동": what the user did describes the journey
     if flows:
         skip.add("path")
-    if users and lx.TRACE_WORD.search(text) and lx.ERROR.search(text):
+    # "front end and back end, in the request where …": one request seen from both sides is a trace
+    both_sides = len({m.value for m in by_column.get("log_type", [])}) >= 2 and lx.REQUESTS.search(text)
+    if users and (lx.TRACE_WORD.search(text) or both_sides) and lx.ERROR.search(text):
         # "user_123's last failed payment, the whole trace": that trace, every service, in order
         inner = Plan(columns=["trace_id"], order=[("created_at", True)], limit=1)
         for uid in users:
@@ -365,16 +369,29 @@ def _journey(
             inner.add_filter("path", "like_any", flows)
         _apply_mentions(inner, by_column, skip=skip)
         inner.add_filter("level", "=", "ERROR")
-        plan.add_filter("trace_id", "= subquery", to_postgres(inner))
+        plan.add_filter("trace_id", "= subquery", to_postgres(inner))  # every side, not just the user's rows
         plan.columns = list(TRACE_COLUMNS)
         plan.order = [("created_at", False)]
         plan.notes.append("journey of a trace")
         return plan
+    for uid in users:
+        plan.add_filter("user_id", "=", uid)
+    for tid in traces:
+        plan.add_filter("trace_id", "=", tid)
     if flows:
         plan.add_filter("path", "like_any", flows)
     _apply_mentions(plan, by_column, skip=skip)
-    frontend_only = any(f.column == "log_type" and f.value == "FRONTEND" for f in plan.filters) or any(
-        m.value in ("web-app",) or m.column == "action_type" for found in by_column.values() for m in found
+    web_side = bool(lx.WEB_SIDE.search(text)) and "log_type" not in skip  # not "front end and back end"
+    if web_side and not plan.has_filter("log_type"):
+        plan.add_filter("log_type", "=", "FRONTEND")
+    frontend_only = (
+        web_side
+        or any(f.column == "log_type" and f.value == "FRONTEND" for f in plan.filters)
+        or any(
+            m.value in ("web-app",) or m.column == "action_type"
+            for found in by_column.values()
+            for m in found
+        )
     )
     in_order = bool(lx.IN_ORDER.search(text))
     if traces and not users:
@@ -445,8 +462,11 @@ def _share_of(text: str, catalog_actions: tuple[str, ...]) -> list[Measure] | No
     ]
 
 
-def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> list[Measure]:
-    """The statistics a question names explicitly, in the order it names them."""
+def _requested_measures(
+    text: str, about_latency: bool, thresholded: bool, count_sessions: bool = True
+) -> list[Measure]:
+    """The statistics a question names explicitly, in the order it names them (sessions are
+    counted unless they are the rows: "sessions …, event count, start and end")."""
     found: list[tuple[int, Measure]] = []
 
     def add(pattern: re.Pattern[str], *measures: Measure) -> None:
@@ -461,7 +481,11 @@ def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> li
     if lx.RATE.search(text) and lx.ERROR.search(text) and not lx.ERROR_RATE.search(text):
         add(lx.RATE, Measure("error_rate", "error_rate_pct"))
     add(lx.DISTINCT_USERS, Measure("count_distinct", "user_count", "user_id"))
-    if lx.SESSIONS.search(text) and (lx.COUNT.search(text) or lx.DISTINCT_USERS.search(text)):
+    if (
+        count_sessions
+        and lx.SESSIONS.search(text)
+        and (lx.COUNT.search(text) or lx.DISTINCT_USERS.search(text))
+    ):
         add(lx.SESSIONS, Measure("count_distinct", "session_count", "session_id"))
     if about_latency and not thresholded:
         add(lx.AVERAGE, Measure("avg", "avg_duration_ms", "duration_ms"))
@@ -474,7 +498,7 @@ def _requested_measures(text: str, about_latency: bool, thresholded: bool) -> li
         add(lx.MINIMUM, Measure("min", "min_duration_ms", "duration_ms"))
     if found:
         add(lx.REQUEST_COUNT, Measure("count", "request_count"))
-    counted_entity = lx.DISTINCT_USERS.search(text) or lx.SESSIONS.search(text)
+    counted_entity = lx.DISTINCT_USERS.search(text) or (count_sessions and lx.SESSIONS.search(text))
     if found and lx.COUNT.search(text) and not counted_entity:
         add(lx.COUNT, Measure("count", "count"))
     if found and lx.MOST_FREQUENT.search(text) and not counted_entity:

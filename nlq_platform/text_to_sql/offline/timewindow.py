@@ -33,7 +33,8 @@ _WORD_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS if len(u) > 1), ke
 _RELATIVE = re.compile(
     rf"(?:(?:지난|최근|과거|last|past|previous|within|in\s+the\s+(?:last|past))\s*)?"
     # digits take any unit ("2h", "30분"); number words need a spelled-out unit ("two hours", "한 시간")
-    rf"(?:(?<![a-z0-9])(?P<n>\d+)\s*-?\s*(?P<unit>{_UNIT_RE})"
+    # "1-2h ago", "1~2시간 전": a range back in time, as long as its difference
+    rf"(?:(?<![a-z0-9])(?:(?P<lo>\d+)\s*[-~–]\s*)?(?P<n>\d+)\s*-?\s*(?P<unit>{_UNIT_RE})"
     rf"|(?<![a-z0-9])(?P<nw>{_NUM_RE})\s+(?P<unitw>{_WORD_UNIT_RE})"
     rf"|(?<![a-z0-9])(?P<nk>한|두|세|네|다섯|여섯|일곱|열)\s*(?P<unitk>시간|분|주|일))"
     rf"(?![a-z])\s*(?:간(?!격)|동안|이내|내|사이|ago)?",
@@ -41,7 +42,7 @@ _RELATIVE = re.compile(
 )
 # "지난 시간", "last hour", "past day", "this week" (no number)
 _SINGLE = re.compile(
-    r"(?:지난|최근|last|past|this|previous)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])",
+    r"(?:지난|최근|last|past|this|previous|latest|most recent|recent)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])",
     re.IGNORECASE,
 )
 _KEYWORDS: dict[str, tuple[str, str | None]] = {
@@ -114,15 +115,19 @@ def parse_window(question: str) -> Window | None:
 
 def relative_windows(question: str) -> list[Window]:
     """Every "last N units" in the question, in order ("최근 1시간 … 그 전 24시간")."""
-    lowered = question.lower()
+    lowered = re.sub(r"하루\s*치", "지난 하루", question.lower())  # "하루치 로그": a day's worth
     found: list[tuple[int, Window]] = []
     for match in _RELATIVE.finditer(lowered):
         if _is_bucket_phrase(lowered, match.end()):
             continue  # "5분 단위" is a bucket, not a window
+        if _OFFSET.match(lowered, match.end()):
+            continue  # "한 시간 전까지의 24시간": where the window ends, not how long it is
         number = match.group("n") or match.group("nw") or match.group("nk")
         unit_word = match.group("unit") or match.group("unitw") or match.group("unitk")
         unit, _ = _UNITS[unit_word.lower()]
         amount = _number(number)
+        if match.group("lo") and int(match.group("lo")) < amount:
+            amount -= int(match.group("lo"))
         if unit == "week":
             unit, amount = "day", amount * 7
         found.append((match.start(), Window.last(amount, unit, match.group(0))))
@@ -134,21 +139,31 @@ def relative_windows(question: str) -> list[Window]:
     return [window for _, window in sorted(found, key=lambda pair: pair[0])]
 
 
-_BUCKET_SUFFIX = re.compile(r"\s*(?:단위|간격|마다|씩|별|버킷|buckets?|intervals?|windows?|breakdown)")
+# what follows a length when it is a bucket size: "5분 단위", "10-minute bins", "ten-minute chunks"
+_BUCKET_NOUN = (
+    r"(?:단위|간격|마다|씩|별|버킷|구간|buckets?|intervals?|windows?|breakdown|bins?|chunks?|slices?"
+    r"|blocks?|periods\b|increments?|steps?|granularity|resolution|segments?)"
+)
+_BUCKET_SUFFIX = re.compile(rf"\s*{_BUCKET_NOUN}")
 _BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
     (re.compile(r"시간대별|시간별|시간마다|시간 단위|매시간|매 시간|hourly|per hour|by hour|each hour|every hour|hour by hour"),
      Bucket("hour")),
-    (re.compile(r"일별|일자별|날짜별|하루 단위|일 단위|daily|per day|by day|each day|by date|per date|day by day"),
+    (re.compile(r"일별|일자별|날짜별|하루 단위|일 단위|daily|per day|by day|each day|by date|per date|day by day|하루하루|날마다|매일|일일"),
      Bucket("day")),
     (re.compile(r"분별|분 단위|분당|per minute|by minute|each minute|every minute|minutely"), Bucket("minute")),
     (re.compile(r"주별|주 단위|weekly|per week|by week"), Bucket("week")),
 )  # fmt: skip
+_MINUTE_COUNT = r"\d+|five|ten|fifteen|twenty|thirty|다섯|열"
 _N_MINUTE_BUCKET = re.compile(
-    r"(?P<n>\d+)\s*(?:분|-?\s*min(?:ute)?s?)\s*(?:단위|간격|마다|씩|별|버킷|buckets?|intervals?|windows?|breakdown)"
-    r"|(?:every|per|each|by|in)\s+(?P<n2>\d+)\s*-?\s*min(?:ute)?s?"
-    r"|(?P<n3>\d+)\s*-\s*min(?:ute)?",
+    rf"(?<![a-z0-9])(?P<n>{_MINUTE_COUNT})\s*(?:분|-?\s*min(?:ute)?s?)\s*{_BUCKET_NOUN}"
+    rf"|(?:every|per|each|by|in)\s+(?P<n2>{_MINUTE_COUNT})\s*-?\s*min(?:ute)?s?"
+    rf"|(?<![a-z0-9])(?P<n3>{_MINUTE_COUNT})\s*-\s*min(?:ute)?",
     re.IGNORECASE,
 )
+_MINUTE_WORDS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "다섯": 5, "열": 10}
+
+
+_OFFSET = re.compile(r"\s*전\s*까지")
 
 
 def _is_bucket_phrase(text: str, end: int) -> bool:
@@ -160,7 +175,8 @@ def parse_bucket(question: str) -> Bucket | None:
     lowered = question.lower()
     match = _N_MINUTE_BUCKET.search(lowered)
     if match:
-        minutes = int(match.group("n") or match.group("n2") or match.group("n3"))
+        token = match.group("n") or match.group("n2") or match.group("n3")
+        minutes = int(token) if token.isdigit() else _MINUTE_WORDS[token]
         if minutes in (60,):
             return Bucket("hour", text=match.group(0))
         return Bucket("minute", minutes=max(1, minutes), text=match.group(0))
