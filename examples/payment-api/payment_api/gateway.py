@@ -31,8 +31,8 @@ class PaymentGateway:
             await asyncio.sleep(self.timeout_ms / 1000)
             raise TimeoutError(f"payment gateway did not answer within {self.timeout_ms:.0f} ms")
         ms = self.latency_ms * self.rng.lognormvariate(0.0, 0.35)
-        if slow:  # a congested acquirer: 1.2 to 4 seconds
-            ms += self.rng.uniform(1200.0, 4000.0) * (self.latency_ms / 120.0)
+        if slow:  # a congested acquirer: 1.1 to 3 seconds, whatever the latency scale
+            ms += self.rng.uniform(1100.0, 3000.0)
         await asyncio.sleep(ms / 1000)
         return {"result": "approved", "auth_code": f"{self.rng.randrange(16**6):06X}"}
 

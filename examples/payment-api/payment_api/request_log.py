@@ -46,7 +46,9 @@ def set_outcome(message: str | None = None, **fields: Any) -> None:
 
 
 def set_failure(exc: BaseException) -> None:
-    outcome()["failure"] = exc
+    """Record the failure that ended the request (called from the exception handler)."""
+    # The traceback is kept aside: the framework clears ``__traceback__`` on its way out.
+    outcome()["failure"] = (exc, exc.__traceback__)
 
 
 class _RequestRecord:
@@ -62,11 +64,11 @@ class _RequestRecord:
             fields["status_code"] = fields.pop("status")
         fields.update(out.get("fields") or {})
         message = out.get("message") or message
-        failure = out.get("failure")
+        failure, traceback = out.get("failure") or (None, None)
         if failure is not None and "exc_info" not in fields:
             if isinstance(failure, LOGGED_AS_ERRORS):
                 level = "ERROR"
-                fields["exc_info"] = failure
+                fields["exc_info"] = failure.with_traceback(traceback)
             else:
                 level = "WARN"
                 fields["reason"] = str(failure)
