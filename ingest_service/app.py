@@ -14,13 +14,14 @@ from typing import Annotated, Any
 
 import orjson
 import structlog
-from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Depends, FastAPI, Header, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
 
 from ingest_service import body as body_mod
 from ingest_service import fast_decode
@@ -31,7 +32,7 @@ from ingest_service.api_models import (
     IngestResponse,
     drop_unused_422,
 )
-from ingest_service.auth import AuthError, KeyRing, parse_keys
+from ingest_service.auth import AuthError, KeyRing, parse_keys, presented_key
 from ingest_service.metrics import IngestMetrics
 from ingest_service.records import RecordError, ServiceNotAllowed, normalise
 from ingest_service.storage import Store, StoreUnavailable
@@ -43,6 +44,14 @@ log = structlog.get_logger("ingest")
 MAX_IDEMPOTENCY_KEY = 200
 # Module level: FastAPI resolves the string annotations (PEP 563) against module globals.
 bearer = HTTPBearer(auto_error=False, description="An API key from NLQ_INGEST_KEYS.")
+#: Request headers browser clients send cross-origin (each needs CORS preflight approval).
+CORS_HEADERS = ["Authorization", "Content-Type", "Content-Encoding", "Idempotency-Key", "traceparent"]
+
+
+def cors_origins(spec: str) -> list[str]:
+    """``NLQ_INGEST_CORS_ORIGINS`` → the origin list; ``*`` alone means any, empty means none."""
+    origins = [item.strip().rstrip("/") for item in spec.split(",") if item.strip()]
+    return ["*"] if "*" in origins else origins
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -125,6 +134,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+    origins = cors_origins(settings.ingest_cors_origins)
+    if origins:
+        # Browsers post cross-origin. No credentials (the key is a header, not a cookie), so "*"
+        # is safe; Retry-After is exposed so a browser client can honour it on 429/503.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=CORS_HEADERS,
+            expose_headers=["Retry-After"],
+            max_age=600,
+        )
     app.state.store = store
     app.state.metrics = metrics
 
@@ -146,6 +167,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post(
         "/logs",
         summary="Ingest a batch of log records",
+        description="Browsers: the service answers CORS (NLQ_INGEST_CORS_ORIGINS). "
+        "navigator.sendBeacon, which can set no headers, may send the body as text/plain (read as "
+        "JSON) with ?api_key= and ?idempotency_key= instead of the headers.",
         response_model=IngestResponse,
         responses={
             400: {"model": ErrorResponse, "description": "The body is not a batch of log records."},
@@ -167,18 +191,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 description="Makes a retried batch store nothing twice.",
             ),
         ] = None,
+        api_key: Annotated[
+            str | None,
+            Query(
+                description="The API key, for navigator.sendBeacon only (it cannot set headers; "
+                "the Authorization header wins when both are present).",
+            ),
+        ] = None,
+        idempotency_key_param: Annotated[
+            str | None,
+            Query(
+                alias="idempotency_key",
+                max_length=MAX_IDEMPOTENCY_KEY,
+                description="Idempotency-Key for sendBeacon (the header wins when both are present).",
+            ),
+        ] = None,
     ) -> Response:
         started = time.perf_counter()
-        response = await _ingest(request, credentials, idempotency_key)
+        token = presented_key(credentials.credentials if credentials else None, api_key)
+        response = await _ingest(request, token, idempotency_key or idempotency_key_param)
         metrics.responses.labels(str(response.status_code)).inc()
         metrics.latency.observe(time.perf_counter() - started)
         return response
 
-    async def _ingest(
-        request: Request, credentials: HTTPAuthorizationCredentials | None, idempotency_key: str | None
-    ) -> Response:
+    async def _ingest(request: Request, token: str | None, idempotency_key: str | None) -> Response:
         try:
-            principal = keyring.authenticate(credentials.credentials if credentials else None)
+            principal = keyring.authenticate(token)
         except AuthError as exc:
             return _error(401, str(exc), {"WWW-Authenticate": "Bearer"})
 

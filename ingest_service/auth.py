@@ -1,4 +1,10 @@
-"""API keys: ``NLQ_INGEST_KEYS`` holds ``key=service`` pairs; ``*`` lets a key write any service."""
+"""API keys: ``NLQ_INGEST_KEYS`` holds ``key=service`` pairs; ``*`` lets a key write any service.
+
+A key normally comes as ``Authorization: Bearer <key>``. Browsers' ``navigator.sendBeacon`` — the
+one way to send logs that survives a page being closed — cannot set headers, so the key may also
+come as the ``?api_key=`` query parameter (the header wins when both are present). Keys in URLs
+end up in access logs: use it for beacons only, with a key bound to the page's service.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +39,13 @@ def parse_keys(spec: str) -> dict[str, str]:
     return keys
 
 
+def presented_key(bearer: str | None, query: str | None) -> str | None:
+    """The key a request presents: the bearer token, else the ``api_key`` query parameter."""
+    if bearer and bearer.strip():
+        return bearer
+    return query if query and query.strip() else None
+
+
 class KeyRing:
     """Looks up bearer keys in constant time per key."""
 
@@ -45,7 +58,7 @@ class KeyRing:
         if not self.enabled:
             return Principal(bound_service=None)
         if not token or not token.strip():
-            raise AuthError("missing Authorization: Bearer <key> header")
+            raise AuthError("missing Authorization: Bearer <key> header (or ?api_key= for sendBeacon)")
         presented = token.strip().encode()
         for key, service in self._keys:
             if hmac.compare_digest(key, presented):

@@ -1,5 +1,9 @@
 """Turning a request body into a list of wire records: JSON array, ``{"logs": [...]}`` or NDJSON,
 optionally gzip-compressed, within the configured size limits.
+
+Any content type other than NDJSON is read as JSON, ``text/plain`` included on purpose: it is
+what ``navigator.sendBeacon`` sends for a string or text Blob, and a body type a browser may post
+cross-origin without a CORS preflight (which a beacon cannot make).
 """
 
 from __future__ import annotations

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     )
     ingest_db_timeout_s: float = Field(default=15.0, description="Longest COPY/connect before 503.")
     ingest_retry_after_s: int = 2
+    ingest_cors_origins: str = Field(
+        default="*",
+        description="Comma-separated origins browsers may post logs from (CORS); * for any, empty for none.",
+    )
     ingest_workers: int = 1
 
     # --- Text-to-SQL ----------------------------------------------------------------------------
