@@ -96,6 +96,9 @@ def test_a_payment_is_one_backend_row_in_the_callers_trace(api: PaymentApiServer
     assert got.status_code == 200 and got.json()["user_id"] == "user_123"
     [lookup] = wait_rows(clean_logs, 1, "path LIKE '/api/v1/payment/%'")
     assert lookup["method"] == "GET" and lookup["user_id"] == "user_123"
+    # one endpoint, one path value: the route template, the concrete path in metadata
+    assert lookup["path"] == "/api/v1/payment/{payment_id}"
+    assert lookup["metadata"]["url_path"] == f"/api/v1/payment/{answer['payment_id']}"
     assert lookup["trace_id"] and lookup["trace_id"] != TRACE_ID
 
 
@@ -141,7 +144,11 @@ def test_slow_requests_are_warn_rows_over_one_second(api: PaymentApiServer, clea
 
 def test_refunds_and_client_errors(api: PaymentApiServer, clean_logs: str) -> None:
     payment_id = pay(api).json()["payment_id"]
-    first = httpx.post(f"{api.url}/api/v1/refund", json={"payment_id": payment_id, "amount": 5000})
+    first = httpx.post(
+        f"{api.url}/api/v1/refund",
+        json={"payment_id": payment_id, "amount": 5000},
+        headers={"X-User-Id": "user_7", "X-Session-Id": "sess-7"},
+    )
     assert first.status_code == 200 and first.json()["status"] == "refunded"
     too_much = httpx.post(f"{api.url}/api/v1/refund", json={"payment_id": payment_id, "amount": 99999})
     assert too_much.status_code == 409
@@ -154,7 +161,8 @@ def test_refunds_and_client_errors(api: PaymentApiServer, clean_logs: str) -> No
 
     rows = wait_rows(clean_logs, 5)
     by_message = {(r["message"], r["level"]): r for r in rows}
-    assert ("refund_success", "INFO") in by_message
+    refunded = by_message[("refund_success", "INFO")]
+    assert (refunded["user_id"], refunded["session_id"]) == ("user_7", "sess-7")  # from the headers
     # business refusals are WARN without an error type; a refused payment request is an ERROR
     assert by_message[("refund_failed", "WARN")]["error_type"] is None
     assert by_message[("payment_lookup", "WARN")]["metadata"]["status_code"] == 404

@@ -150,14 +150,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         request: Request,
         body: PaymentRequest,
         x_simulate_failure: Annotated[str | None, Header()] = None,
-        x_session_id: Annotated[str | None, Header()] = None,
     ) -> dict[str, Any]:
         """Charge a card: validate, charge through the gateway, store the payment."""
         force = forced(x_simulate_failure)
         set_outcome(
             "payment_failed",
             user_id=body.user_id,
-            session_id=x_session_id,
             amount=float(body.amount),
             currency=body.currency.upper(),
             order_id=body.order_id,

@@ -9,7 +9,11 @@ questions rely on):
 * a failure the handler turned into a 402/503/504 response, logged as ERROR with its exception
   (``error_type`` and the real Python stack trace, from which the ingest service extracts
   ``function_name`` / ``file_path``), rather than an ERROR row with no error type;
-* WARN for requests slower than one second; ``status_code`` in metadata.
+* WARN for requests slower than one second; ``status_code`` in metadata;
+* ``path`` is the route template (``/api/v1/payment/{payment_id}``), so "by endpoint" questions
+  group one endpoint together; the concrete path goes to ``metadata.url_path``;
+* ``user_id`` / ``session_id`` from the web app's ``X-User-Id`` / ``X-Session-Id`` headers unless
+  the handler knows better.
 
 Only ``/api/`` paths are logged: static files, health checks and the admin endpoint are not
 traffic anyone asks about.
@@ -25,6 +29,7 @@ from log_collector import LogCollectorMiddleware, Logger
 from payment_api.errors import LOGGED_AS_ERRORS
 
 SLOW_MS = 1000.0
+_IDENTITY_HEADERS = {b"x-user-id": "user_id", b"x-session-id": "session_id"}
 
 _OUTCOME: ContextVar[dict[str, Any] | None] = ContextVar("payment_api_outcome", default=None)
 
@@ -62,6 +67,9 @@ class _RequestRecord:
         fields = dict(fields)
         if "status" in fields:
             fields["status_code"] = fields.pop("status")
+        route = fields.pop("route", None)
+        if route:
+            fields["url_path"], fields["path"] = fields.get("path"), route
         fields.update(out.get("fields") or {})
         message = out.get("message") or message
         failure, traceback = out.get("failure") or (None, None)
@@ -91,7 +99,11 @@ class ApiRequestLog:
         if scope["type"] != "http" or not scope.get("path", "").startswith(self.prefix):
             await self.app(scope, receive, send)
             return
-        token = _OUTCOME.set({})
+        fields = {}
+        for name, value in scope.get("headers") or ():
+            if name in _IDENTITY_HEADERS and value:
+                fields[_IDENTITY_HEADERS[name]] = value.decode("latin-1")[:255]
+        token = _OUTCOME.set({"fields": fields})
         try:
             await self.logged(scope, receive, send)
         finally:
