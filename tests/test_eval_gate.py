@@ -38,10 +38,11 @@ def test_offline_engine_answers_every_scenario_in_both_languages(seeded: Setting
 
 
 @pytest.mark.parametrize(
-    ("name", "floor"), [("paraphrases", 0.95), ("heldout", 0.95), ("heldout3", 0.95), ("heldout4", 0.95)]
+    ("name", "floor"),
+    [("paraphrases", 0.95), ("heldout", 0.95), ("heldout3", 0.95), ("heldout4", 0.95), ("heldout5", 0.93)],
 )
 def test_rephrased_questions_stay_answered(seeded: Settings, name: str, floor: float) -> None:
-    """Regression floors on the two rephrasing sets (both were written blind; the engine has been
+    """Regression floors on the rephrasing sets (each was written blind; the engine has been
     improved on their failures since, so they no longer measure unseen questions — see README)."""
     from nlq_platform.evaluation.scenarios import VARIANT_FILES
 

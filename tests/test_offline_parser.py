@@ -98,3 +98,19 @@ def test_a_listed_set_of_output_columns_is_not_a_breakdown() -> None:
 def test_which_n_things_is_a_top_n_but_which_one_is_not() -> None:
     assert parse("which 4 services logged the most errors today?", CATALOG).limit == 4
     assert parse("which service had errors today, and which one had the most?", CATALOG).limit is None
+
+
+def test_since_this_time_yesterday_is_the_last_24_hours_not_the_calendar_day() -> None:
+    for question in ("errors since this time yesterday", "어제 이맘때부터 지금까지 에러 몇 건"):
+        plan = parse(question, CATALOG)
+        assert plan.window is not None and "24 hours" in plan.window.start and plan.window.end is None
+
+
+def test_a_written_column_comparison_is_a_threshold_in_milliseconds() -> None:
+    plan = parse("duration_ms > 1500 requests per path today", CATALOG)
+    assert ("duration_ms", ">", 1500.0) in [(f.column, f.op, f.value) for f in plan.filters]
+
+
+def test_a_lower_case_level_named_as_a_level_is_a_filter() -> None:
+    plan = parse("which services wrote fatal-severity logs this week?", CATALOG)
+    assert ("level", "=", "FATAL") in [(f.column, f.op, f.value) for f in plan.filters]

@@ -29,6 +29,9 @@ GLOSSARY: dict[str, str] = {
     "form submits": "submit", "page views": "view", "pageviews": "view", "clicks": "click",
     "프론트엔드": "frontend", "백엔드 서비스": "backend", "front-end": "frontend", "front end": "frontend",
     "back-end": "backend", "back end": "backend", "client-side": "frontend", "server-side": "backend",
+    "커넥션": "connection", "고객 수": "user count", "고객수": "user count", "db 커넥션": "database connection",
+    "디비 커넥션": "database connection", "in the browser": "in the frontend", "server side": "backend",
+    "웹 화면": "frontend", "웹화면": "frontend",
 }  # fmt: skip
 #: capitalised abbreviations that are ordinary words in lower case ("be"): glossed only as written
 ABBREVIATIONS: dict[str, str] = {"FE": "frontend", "BE": "backend"}
@@ -86,8 +89,13 @@ def english_view(question: str) -> str:
     text = re.sub(r"(?<![가-힣])젤(?=\s)", "제일", text)  # slang for 제일
     text = re.sub(r"\bmost recent\b", "latest", text)  # "most recent" ranks nothing
     text = re.sub(r"백분위\s*수", "백분위", text)  # a percentile, not a count ("수")
+    text = re.sub(r"\b(?:the )?most (?:sluggish|slow)\b", "slowest", text)  # ranks latency, not frequency
     text = re.sub(r"\b(per|by|each)-(?=[a-z])", r"\1 ", text)  # "per-service"
     text = re.sub(r"-(level|레벨)\b", r" \1", text)  # "FATAL-level"
+    text = re.sub(r"\b(fatal|error|warn|warning|info|debug|trace)[- ]severity\b", r"\1 level", text)
+    # examples of values, not filters: "(TRACE~FATAL)", "GET, POST 같은 메서드"
+    text = re.sub(r"\(\s*[a-z]+\s*[~–-]\s*[a-z]+\s*\)", " ", text)
+    text = re.sub(r"(?:[a-z0-9_/-]+\s*[,/]\s*)+[a-z0-9_/-]+\s*(?:같은|등의|처럼)\s*", " ", text)
     for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):
         if korean in text:
             text = text.replace(korean, f" {english} ")
@@ -119,7 +127,11 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
         if column == "metadata_keys":  # names of JSONB keys, not values of a column
             continue
         for value in values:
-            linked_by_case = _written_in_capitals(question, value) or _find(value.lower(), glossed)
+            linked_by_case = (
+                _written_in_capitals(question, value)
+                or _find(value.lower(), glossed)
+                or re.search(rf"(?<![a-z]){value.lower()}[- ](?:level|severity)", text) is not None
+            )  # "fatal level", "error-severity": the word names the level
             if column in CASE_SENSITIVE and value.isupper() and not linked_by_case:
                 continue
             for form in surface_forms(column, value, pages):
@@ -171,9 +183,18 @@ _BELOW = re.compile(r"미만|이하|under|below|less than|faster than|shorter th
 _INCLUSIVE = re.compile(r"이상|이하|at least|at most|>=|<=")
 
 
+_COLUMN_COMPARISON = re.compile(
+    r"duration(?:_ms)?\s*(?P<op>>=|<=|>|<|≥|≤)\s*(?P<n>\d+(?:\.\d+)?)(?!\s*(?:s|초|sec))"
+)
+
+
 def duration_threshold(question: str) -> Threshold | None:
     """A latency threshold, when a duration sits next to a comparison word."""
     lowered = question.lower()
+    written = _COLUMN_COMPARISON.search(lowered)  # "duration_ms > 1000": milliseconds, as written
+    if written:
+        op = {"≥": ">=", "≤": "<="}.get(written.group("op"), written.group("op"))
+        return Threshold(op=op, value_ms=float(written.group("n")), text=written.group(0))
     for match in _DURATION.finditer(lowered):
         unit = match.group("unit").lower()
         factor = (

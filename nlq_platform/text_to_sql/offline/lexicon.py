@@ -46,6 +46,8 @@ LATENCY = words(
     "응답 시간",
     "latency",
     "latencies",
+    "sluggish",
+    "굼뜬",
     "response time",
     "response times",
     "duration",
@@ -127,6 +129,7 @@ DISTINCT_USERS = words(
     "distinct user",
     "user 수",
     "unique user",
+    "user count",
 )
 # "number of distinct affected users", "how many unique customers", "affected user count"
 _USER_ADJECTIVE = r"(?:distinct|unique|different|affected|impacted|individual|separate|active|real|logged-in)"
@@ -175,7 +178,7 @@ P99 = words(
     "99 백분위",
     "99번째 백분위",
 )
-MAXIMUM = words("최대", "max", "maximum", "가장 오래", "longest", "peak")
+MAXIMUM = words("최대", "max", "maximum", "가장 오래", "longest", "peak", "worst response", "worst-case")
 MINIMUM = words("최소", "min", "minimum", "가장 짧", "shortest")
 MOST = words(
     "가장 많",
@@ -198,6 +201,9 @@ MOST = words(
     "가장 길었",
     "제일 길었",
     "longest-running",
+    "most sluggish",
+    "가장 굼뜬",
+    "제일 굼뜬",
     "최장",
     "긴 순",
     "느린 순",
@@ -234,6 +240,9 @@ COMPARE = words(
     "compared",
     "comparison",
     "versus",
+    "side by side",
+    "나란히",
+    "apiece",
     "vs",
     "between",
     "별로",
@@ -245,12 +254,16 @@ GROUPING = words("별", "마다", "나눠", "나누어", "by", "per", "each", "w
 STATUS_CLASS = re.compile(
     r"([45])xx|([45])00번대|(?<![a-z])(server|서버)\s*(?:error|에러|오류)"
     r"|status(?:[\s_]*code)?s?\s*(?:of|is|>=|≥)?\s*([45])00\s*(?:or more|or above|and above|이상|\+)"
-    r"|status(?:[\s_]*code)?s?\s*(?:>=|≥|=>|at least|of at least)\s*([45])00",
+    r"|status(?:[\s_]*code)?s?\s*(?:>=|≥|=>|at least|of at least)\s*([45])00"
+    r"|(?:codes?|responses?|statuses|status)\s+in\s+the\s+([45])00s",
     re.IGNORECASE,
 )
 TRACE_WORD = words("trace", "traces", "트레이스", "전체 흐름", "whole flow", "end to end", "end-to-end")
 PREVIOUS = words(
     "직전",
+    "앞선",
+    "앞의",
+    "그보다",
     "그 전",
     "그전",
     "이전",
@@ -277,6 +290,7 @@ IN_ORDER = words(
     "시간순",
     "차례대로",
     "in order",
+    "in the order",
     "chronological",
     "chronologically",
     "replay",
@@ -285,6 +299,12 @@ IN_ORDER = words(
     "timeline",
     "타임라인",
     "오래된 순",
+    "asc",
+    "ascending",
+    "oldest first",
+    "play back",
+    "from start to finish",
+    "처음부터 끝까지",
     "chronological order",
     "oldest first",
     "earliest first",
@@ -302,7 +322,7 @@ _COUNT_NUMBER = (
 AT_LEAST_TIMES = re.compile(
     rf"{_COUNT_NUMBER}\s*(?:번|회|건|times?|errors?)?\s*(?P<op>이상|넘게|초과|or more|\+)"
     r"(?!\s*(?:ms|초|s\b|sec|분|min))"
-    rf"|(?:at least|>=|more than|over)\s*{_COUNT_NUMBER}\s*(?:errors?|times?|번|회)",
+    rf"|(?:at least|>=|≥|more than|over|적어도|최소)\s*{_COUNT_NUMBER}\s*(?:errors?|times?|번|회|차례)",
     re.IGNORECASE,
 )
 #: what happens in a browser: a user's activity "on the web pages" is their front-end journey
@@ -358,6 +378,7 @@ HOW_LONG = words(
     "몇 초",
     "how slow",
     "how fast",
+    "how quick",
     "how quickly",
     "얼마나 빨",
     "얼마나 느",
@@ -384,7 +405,7 @@ DIMENSIONS: dict[str, re.Pattern[str]] = {
                   "which page", "which pages", "pages", "per page", "each page", "by page", "페이지마다",
                   "each endpoint", "by endpoint", "per endpoint", ),
     "function_name": words("함수", "function", "functions", "어느 코드", "which code"),
-    "user_id": words("user_ids", "user ids", "users hit", "customers hit", "users who hit", "users who got",
+    "user_id": words("user_ids", "user ids", "users w/", "users with", "users hit", "customers hit", "users who hit", "users who got",
                      "users who saw", "users who experienced", "users who ran into", "customers impacted", "impacted users", "users impacted", "affected customers", "사용자별", "유저별", "per user", "by user", "each user", "which users", "사용자 목록",
                      "유저 목록", "list of users", "users list", "affected users", "users affected", "show the users",
                      "영향받은 사용자", "영향 받은 사용자", "어떤 사용자", "어느 사용자", "누가", "who"),
@@ -430,7 +451,7 @@ NUMBER_WORDS = {
 }
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 TOP_N = re.compile(
-    rf"(?:top|상위|하위|bottom|up to|at most)\s*{_NUMBER}(?![a-z])"
+    rf"(?:top|상위|하위|bottom|up to|at most|limit)\s*{_NUMBER}(?![a-z])"
     r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만|건(?!\s*(?:이상|넘|초과)))"
     r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명|건)"
     rf"|{_NUMBER}\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"
@@ -447,13 +468,13 @@ TOP_N = re.compile(
 DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
     "service": ("서비스", "service", "services"),
     "function_name": ("함수", "function", "functions", "function_name"),
-    "path": ("엔드포인트", "endpoint", "endpoints", "api", "apis", "경로", "path", "paths", "페이지", "page",
+    "path": ("엔드포인트", "endpoint", "endpoints", "api", "apis", "경로", "path", "paths", "페이지", "page", "화면",
              "pages", "url", "urls"),
     "user_id": ("사용자", "유저", "고객", "user", "users", "customer", "customers", "user_id"),
     "environment": ("환경", "environment", "environments", "env"),
     "service_version": ("버전", "version", "versions", "service_version", "release", "releases"),
     "level": ("레벨", "level", "levels", "severity", "심각도"),
-    "method": ("메서드", "메소드", "method", "methods"),
+    "method": ("메서드", "메소드", "method", "methods", "verb", "verbs", "http verb", "http verbs"),
     "session_id": ("세션", "session", "sessions", "session_id"),
     "error_type": ("에러 유형", "에러 종류", "오류 유형", "오류 종류", "유형", "종류", "error type", "error types",
                    "error_type", "type", "types"),
@@ -471,6 +492,7 @@ COLUMN_NOUNS = (
     "시각", "시간", "time", "timestamp", "log_type", "log type", "로그 종류", "로그 타입", "서비스", "service",
     "path", "경로", "레벨", "level", "메시지", "message", "에러 유형", "에러타입", "에러 타입", "error type",
     "error_type", "trace_id", "trace id", "method", "메서드", "소요시간", "duration", "action", "액션",
+    "severity", "심각도", "source", "source type", "ts", "page", "페이지", "user action", "what they did",
     "endpoint", "엔드포인트", "http method", "http 메서드", "log level", "로그 레벨", "user_id", "user id",
     "duration_ms", "status code", "상태 코드", "environment", "환경", "service_version", "버전", "function_name",
     "함수", "발생 시각", "created_at", "session_id", "세션",

@@ -60,13 +60,14 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
     noun = "|".join(
         re.escape(n) + ("s?" if n.isascii() else "") for n in sorted(nouns, key=len, reverse=True)
     )
-    noun = rf"(?:{noun})(?!'s)"  # "the user's browser" names no user dimension
+    noun = rf"(?<![a-z0-9_-])(?:{noun})(?!'s)"  # "the user's browser" names no user dimension; nor "payment-api" an api
     noun_list = rf"{noun}(?:{lx.LIST_SEPARATOR}{noun})*"
     for pattern in (
         rf"({noun_list}){lx.GROUP_SUFFIX}",
         rf"{lx.GROUP_PREFIX}({noun_list})(?![a-z_])",
         rf"({noun})\s*(?:이|가)?\s*어디",  # "페이지 어디야"
         rf"({noun})\s*(?:top|상위|하위)\s*\d",  # "API top 5"
+        rf"(?:top|상위|하위|bottom)\s*\d+\s+(?:[\w-]+\s+)?({noun_list})",  # "top 5 backend paths"
         rf"({noun})\s*\d+\s*(?:개|곳|가지)",  # "API 5개"
         rf"({noun})\s*(?:와|과|랑)\s*각",  # "서비스와 각 건수"
         rf"(?:가장|제일|most)\s+\S+(?:\s+\S+)?\s+({noun_list})",  # "가장 많이 난 서비스랑 엔드포인트"
@@ -122,7 +123,12 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         dims = []  # "시각·서비스·path·레벨·메시지": the columns of a listing, not a breakdown
     in_order = bool(lx.IN_ORDER.search(text))
     if (users or traces) and (
-        (in_order and users and "session_id" not in dims)
+        (
+            in_order
+            and users
+            and "session_id" not in dims
+            and not (dims and (requested or lx.COUNT.search(text)))
+        )
         or (not dims and not requested and not lx.COUNT.search(text))
     ):
         return _journey(plan, text, users, traces, window, by_column)
@@ -189,7 +195,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.add_filter("duration_ms", threshold.op, threshold.value_ms)
     status = lx.STATUS_CLASS.search(text)
     if status and "status_code" in catalog.get("metadata_keys", []):  # "5xx 응답", "server errors"
-        digit = status.group(1) or status.group(2) or status.group(4) or status.group(5) or "5"
+        digit = next((g for g in status.groups()[:1] + status.groups()[1:2] + status.groups()[3:] if g), "5")
         low = 500 if digit == "5" else 400
         plan.add_filter("metadata.status_code", ">=", low)
         if low == 400:
@@ -296,7 +302,9 @@ def _traces_crossing(
     """ "프론트에서 시작해서 백엔드 에러로 끝난 trace가 몇 개": traces that touched one side and
     failed on the other — counted over the trace, not over single rows."""
     sides = [m for column in ("log_type", "service") for m in by_column.get(column, [])]
-    if not (lx.TRACE_WORD.search(text) and lx.COUNT.search(text) and len(sides) >= 2):
+    # "requests that started in the browser and failed on the backend": one request, both sides
+    both_sides = len({m.value for m in by_column.get("log_type", [])}) >= 2 and lx.REQUESTS.search(text)
+    if not ((lx.TRACE_WORD.search(text) or both_sides) and lx.COUNT.search(text) and len(sides) >= 2):
         return None
     errors = [m.start() for m in lx.ERROR.finditer(text)]
 

@@ -22,7 +22,7 @@ _UNITS: dict[str, tuple[str, int]] = {
 _NUMBER_WORDS = {
     "한": 1, "하루": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "열": 10,
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "ten": 10,
-    "twelve": 12, "twenty-four": 24, "thirty": 30, "an": 1, "a": 1,
+    "twelve": 12, "twenty-four": 24, "thirty": 30, "sixty": 60, "ninety": 90, "an": 1, "a": 1,
 }  # fmt: skip
 
 _UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
@@ -101,9 +101,25 @@ def _number(token: str) -> int:
     return int(token) if token.isdigit() else _NUMBER_WORDS[token.lower()]
 
 
+#: "since this time yesterday", "어제 이맘때부터 지금까지": the last 24 hours, not the calendar day
+_SINCE_YESTERDAY = re.compile(
+    r"(?:since|from|between)\s+(?:this\s+time\s+|the\s+same\s+time\s+)?yesterday(?:\s+(?:to|until|till|and)\s+now)?"
+    r"|yesterday\s+(?:to|until|till)\s+now|어제\s*(?:이맘때|이\s*시간|이\s*시각|같은\s*시간)?\s*(?:부터|에서)\s*(?:지금|현재|오늘)?(?:까지)?"
+)
+
+
+def _normalise(question: str) -> str:
+    """Lower-case, with day-long spans spelled as windows: "하루치", "하루 동안", "past-day"."""
+    lowered = question.lower()
+    lowered = _SINCE_YESTERDAY.sub(" last 24 hours ", lowered)
+    lowered = re.sub(r"(?<!지난 )(?<!최근 )하루\s*(?:치|동안|사이|간|새)", "지난 하루 ", lowered)
+    lowered = re.sub(r"방금\s*(?:전\s*)?(?=(?:한|\d+)\s*시간)", "최근 ", lowered)  # "방금 한 시간"
+    return re.sub(r"\b(past|last|previous)-(hour|day|week)\b", r"\1 \2", lowered)
+
+
 def parse_window(question: str) -> Window | None:
     """The time window a question asks about, or None when it names none."""
-    lowered = question.lower()
+    lowered = _normalise(question)
     relative = relative_windows(question)
     if relative:  # "today … last 24 hours": the explicit length wins
         return relative[0]
@@ -115,7 +131,7 @@ def parse_window(question: str) -> Window | None:
 
 def relative_windows(question: str) -> list[Window]:
     """Every "last N units" in the question, in order ("최근 1시간 … 그 전 24시간")."""
-    lowered = re.sub(r"하루\s*치", "지난 하루", question.lower())  # "하루치 로그": a day's worth
+    lowered = _normalise(question)
     found: list[tuple[int, Window]] = []
     for match in _RELATIVE.finditer(lowered):
         if _is_bucket_phrase(lowered, match.end()):
@@ -155,7 +171,7 @@ _BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
 )  # fmt: skip
 _MINUTE_COUNT = r"\d+|five|ten|fifteen|twenty|thirty|다섯|열"
 _N_MINUTE_BUCKET = re.compile(
-    rf"(?<![a-z0-9])(?P<n>{_MINUTE_COUNT})\s*(?:분|-?\s*min(?:ute)?s?)\s*{_BUCKET_NOUN}"
+    rf"(?<![a-z0-9])(?P<n>{_MINUTE_COUNT})\s*(?:분|-?\s*min(?:ute)?s?|m)\s*{_BUCKET_NOUN}"
     rf"|(?:every|per|each|by|in)\s+(?P<n2>{_MINUTE_COUNT})\s*-?\s*min(?:ute)?s?"
     rf"|(?<![a-z0-9])(?P<n3>{_MINUTE_COUNT})\s*-\s*min(?:ute)?",
     re.IGNORECASE,
