@@ -14,6 +14,7 @@ from nlq_platform.cli.errors import UserFacingError, user_facing
 from nlq_platform.cli.eval import eval_group
 from nlq_platform.cli.ingest import ingest
 from nlq_platform.cli.metadata import metadata
+from nlq_platform.cli.traffic import traffic
 from nlq_platform.config import get_settings
 from nlq_platform.logging import configure_logging
 
@@ -32,13 +33,22 @@ cli.add_command(eval_group)
 cli.add_command(metadata)
 
 
-@cli.command()
-def demo() -> None:
-    """Set up and run the platform (PostgreSQL, migrations, ingest service); Ctrl-C stops it."""
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Set up and run the platform (PostgreSQL, migrations, ingest service); Ctrl-C stops it.
+
+    `nlq demo traffic` sends demo traffic on its own.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from nlq_platform.demo import run
 
     with user_facing("running the demo"):
         run(get_settings())
+
+
+demo.add_command(traffic)
 
 
 def main() -> None:
