@@ -31,7 +31,8 @@ GLOSSARY: dict[str, str] = {
     "back-end": "backend", "back end": "backend", "client-side": "frontend", "server-side": "backend",
     "커넥션": "connection", "고객 수": "user count", "고객수": "user count", "db 커넥션": "database connection",
     "디비 커넥션": "database connection", "in the browser": "in the frontend", "server side": "backend",
-    "웹 화면": "frontend", "웹화면": "frontend",
+    "웹 화면": "frontend", "웹화면": "frontend", "브라우저 쪽": "frontend",
+    "유니크": "unique",
 }  # fmt: skip
 #: capitalised abbreviations that are ordinary words in lower case ("be"): glossed only as written
 ABBREVIATIONS: dict[str, str] = {"FE": "frontend", "BE": "backend"}
@@ -75,6 +76,9 @@ def surface_forms(column: str, value: str, pages: bool = False) -> set[str]:
             forms.add(value.lower().strip("/"))
     if column == "service":
         forms.add(spaced.replace(" api", " api").strip())
+        stem = re.sub(r" (?:api|service|svc)$", "", spaced)
+        if stem != spaced:
+            forms.add(f"{stem} service")  # "the payment service" → payment-api
     return {f for f in forms if len(f) >= 3}
 
 
@@ -90,6 +94,15 @@ def english_view(question: str) -> str:
     text = re.sub(r"\bmost recent\b", "latest", text)  # "most recent" ranks nothing
     text = re.sub(r"백분위\s*수", "백분위", text)  # a percentile, not a count ("수")
     text = re.sub(r"\b(?:the )?most (?:sluggish|slow)\b", "slowest", text)  # ranks latency, not frequency
+    text = _PERCENTILE_LIST.sub(_spell_percentiles, text)  # "50, 95, 99 퍼센타일": one each
+    levels = r"(?:trace|debug|info|warn|warning|error|fatal)"
+    text = re.sub(
+        rf"{levels}\s*(?:부터|~|through)\s*{levels}\s*(?:까지)?", " ", text
+    )  # "TRACE부터 FATAL까지"
+    text = re.sub(r"\s*조합\s*(?=별|마다)", "", text)  # "페이지와 에러 종류 조합별"
+    text = re.sub(
+        r"(?<![가-힣])(?!에러|오류)([가-힣a-z]+)\s+종류\s*(?=별|마다)", r"\1", text
+    )  # "브라우저 종류별"
     text = re.sub(r"\b(per|by|each)-(?=[a-z])", r"\1 ", text)  # "per-service"
     text = re.sub(r"-(level|레벨)\b", r" \1", text)  # "FATAL-level"
     text = re.sub(r"\b(fatal|error|warn|warning|info|debug|trace)[- ]severity\b", r"\1 level", text)
@@ -100,6 +113,16 @@ def english_view(question: str) -> str:
         if korean in text:
             text = text.replace(korean, f" {english} ")
     return re.sub(r"\s+", " ", text)
+
+
+_PERCENTILE_LIST = re.compile(
+    r"((?:\d{2}(?:th|번째)?\s*(?:,|and|및|와|과|/)\s*)+\d{2}(?:th|번째)?)\s*(percentiles?|퍼센타일|백분위)"
+)
+
+
+def _spell_percentiles(match: re.Match[str]) -> str:
+    numbers = re.findall(r"\d{2}", match.group(1))
+    return ", ".join(f"{n} {match.group(2)}" for n in numbers)
 
 
 def _find(form: str, text: str) -> re.Match[str] | None:

@@ -46,6 +46,10 @@ LATENCY = words(
     "응답 시간",
     "latency",
     "latencies",
+    "avg ms",
+    "평균 ms",
+    "ms",
+    "밀리초",
     "sluggish",
     "굼뜬",
     "response time",
@@ -153,7 +157,7 @@ RATE = words(
 ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "error rate", "failure rate", "error ratio",
                    "percentage of errors", "에러 비중")  # fmt: skip
 AVERAGE = words("평균", "average", "avg", "mean")
-MEDIAN = words("중앙값", "중간값", "median", "p50")
+MEDIAN = words("중앙값", "중간값", "median", "p50", "50th", "50 percentile", "50 퍼센타일", "50번째")
 P95 = words(
     "p95",
     "95퍼센타일",
@@ -252,7 +256,7 @@ COMPARE = words(
 )
 GROUPING = words("별", "마다", "나눠", "나누어", "by", "per", "each", "which", "what", "breakdown", "split")
 STATUS_CLASS = re.compile(
-    r"([45])xx|([45])00번대|(?<![a-z])(server|서버)\s*(?:error|에러|오류)"
+    r"([45])xx|([45])00번대|(?<![a-z])(server|서버)[\s-]*(?:error|에러|오류)"
     r"|status(?:[\s_]*code)?s?\s*(?:of|is|>=|≥)?\s*([45])00\s*(?:or more|or above|and above|이상|\+)"
     r"|status(?:[\s_]*code)?s?\s*(?:>=|≥|=>|at least|of at least)\s*([45])00"
     r"|(?:codes?|responses?|statuses|status)\s+in\s+the\s+([45])00s",
@@ -320,7 +324,7 @@ _COUNT_NUMBER = (
     r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
 )
 AT_LEAST_TIMES = re.compile(
-    rf"{_COUNT_NUMBER}\s*(?:번|회|건|times?|errors?)?\s*(?P<op>이상|넘게|초과|or more|\+)"
+    rf"{_COUNT_NUMBER}\s*(?:번|회|건|times?|errors?)?\s*(?P<op>이상|넘게|초과|or more|or above|and up|\+|또는\s*그\s*이상)"
     r"(?!\s*(?:ms|초|s\b|sec|분|min))"
     rf"|(?:at least|>=|≥|more than|over|적어도|최소)\s*{_COUNT_NUMBER}\s*(?:errors?|times?|번|회|차례)",
     re.IGNORECASE,
@@ -450,6 +454,7 @@ NUMBER_WORDS = {
     "열": 10,
 }
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
+NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 TOP_N = re.compile(
     rf"(?:top|상위|하위|bottom|up to|at most|limit)\s*{_NUMBER}(?![a-z])"
     r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만|건(?!\s*(?:이상|넘|초과)))"
@@ -483,9 +488,7 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 LIST_SEPARATOR = r"\s*(?:·|,|/|&|\+|랑|이랑|와|과|하고|및|\band\b)\s*"
 GROUP_SUFFIX = r"\s*(?:별|단위|마다|당)"
-GROUP_PREFIX = (
-    r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|어떤|어느|각)\s+(?:[\w-]+\s+)?"
-)
+GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|어떤|어느|각)\s+(?:[\w-]+\s+|[\w-]+'s\s+){0,2}"
 
 #: nouns that name output columns, for questions that list the columns they want
 COLUMN_NOUNS = (

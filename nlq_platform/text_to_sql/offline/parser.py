@@ -67,7 +67,8 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
         rf"{lx.GROUP_PREFIX}({noun_list})(?![a-z_])",
         rf"({noun})\s*(?:이|가)?\s*어디",  # "페이지 어디야"
         rf"({noun})\s*(?:top|상위|하위)\s*\d",  # "API top 5"
-        rf"(?:top|상위|하위|bottom)\s*\d+\s+(?:[\w-]+\s+)?({noun_list})",  # "top 5 backend paths"
+        rf"(?:top|상위|하위|bottom|slowest|fastest|busiest|worst)\s*(?:\d+|{lx.NUMBER_WORD})\s+(?:[\w-]+\s+)?({noun_list})",  # "top 5 backend paths"
+        rf"({noun})\s*(?:가운데|중에서|중)(?=\s)",  # "경로 가운데 … 다섯 곳"
         rf"({noun})\s*\d+\s*(?:개|곳|가지)",  # "API 5개"
         rf"({noun})\s*(?:와|과|랑)\s*각",  # "서비스와 각 건수"
         rf"(?:가장|제일|most)\s+\S+(?:\s+\S+)?\s+({noun_list})",  # "가장 많이 난 서비스랑 엔드포인트"
@@ -119,7 +120,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     requested = _requested_measures(
         text, about_latency, threshold is not None, count_sessions="session_id" not in dims
     )
-    if _lists_output_columns(text) and not lx.GROUP_WORD.search(text):
+    if _lists_output_columns(text) and (not lx.GROUP_WORD.search(text) or _lists_output_columns(text, 5)):
         dims = []  # "시각·서비스·path·레벨·메시지": the columns of a listing, not a breakdown
     in_order = bool(lx.IN_ORDER.search(text))
     if (users or traces) and (

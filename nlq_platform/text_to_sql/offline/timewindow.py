@@ -136,6 +136,8 @@ def relative_windows(question: str) -> list[Window]:
     for match in _RELATIVE.finditer(lowered):
         if _is_bucket_phrase(lowered, match.end()):
             continue  # "5분 단위" is a bucket, not a window
+        if re.search(r"(?:per|every|each)\s*$", lowered[: match.start()]):
+            continue  # "errors per 5 min": a bucket size
         if _OFFSET.match(lowered, match.end()):
             continue  # "한 시간 전까지의 24시간": where the window ends, not how long it is
         number = match.group("n") or match.group("nw") or match.group("nk")
@@ -179,7 +181,7 @@ _N_MINUTE_BUCKET = re.compile(
 _MINUTE_WORDS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "다섯": 5, "열": 10}
 
 
-_OFFSET = re.compile(r"\s*전\s*까지")
+_OFFSET = re.compile(r"\s*(?:전\s*까지|이전(?=\s*(?:\d|한|두|하루)))")  # "한 시간 이전 24시간"
 
 
 def _is_bucket_phrase(text: str, end: int) -> bool:
