@@ -1,7 +1,10 @@
 """``nlq demo``: set everything up, run the platform, print where it is, stop it all on Ctrl-C.
 
-Each step prints what it does and how long it took. Processes the demo starts are stopped on exit;
-data stays in ``.nlq`` so the next run reuses it.
+Each step prints what it does and how long it took. Demo data is traffic: the last 24 hours are
+backfilled (only what is missing, so a re-run reuses its data), then payment-api (serving the web
+app when it is built) and a background ``nlq demo traffic`` keep it coming live. Processes the demo
+starts are stopped on exit, the ingest service last so the others' final logs still land; data
+stays in ``.nlq`` so the next run reuses it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -25,7 +29,8 @@ from nlq_platform import dagster_env
 from nlq_platform.config import REPO_ROOT, Settings
 from nlq_platform.db import dsn as dsn_mod
 from nlq_platform.db import lifecycle
-from nlq_platform.evaluation import dataset
+from nlq_platform.traffic.backfill import backfill, plan
+from nlq_platform.traffic.sink import IngestSink, TrafficError
 
 
 @contextlib.contextmanager
@@ -68,21 +73,87 @@ DAGSTER_PORT = 3000
 APP_PORT = 8501
 
 
-async def seed_if_empty(owner_dsn: str) -> bool:
-    """Load the evaluation dataset when the logs table is empty, so the demo has data to ask about."""
+PAYMENT_API_PORT = 8001
+PAYMENT_API_DIR = REPO_ROOT / "examples" / "payment-api"
+WEB_DIST = REPO_ROOT / "examples" / "web-app" / "dist"
+#: demo traffic: the backfilled window, its rate and seed, and the live trickle afterwards
+BACKFILL_HOURS = 24.0
+BACKFILL_RATE = 2.0
+BACKFILL_SEED = 7
+LIVE_RATE = 0.5
+#: payment-api's failure modes in the demo (probabilities per request)
+PAYMENT_API_FAILURES = "db=0.01,timeout=0.01,declined=0.04,slow=0.03"
+
+
+async def latest_log_time(owner_dsn: str) -> datetime | None:
+    """The newest record's time (None for an empty table): what the backfill decision needs."""
     conn = await asyncpg.connect(owner_dsn, timeout=10)
     try:
-        if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM logs)"):
-            return False
+        return await conn.fetchval("SELECT max(created_at) FROM logs WHERE NOT deleted")
     finally:
         await conn.close()
-    await dataset.load(owner_dsn)
-    return True
+
+
+def backfill_window(owner_dsn: str, now: datetime | None = None) -> tuple[datetime, datetime] | None:
+    """What of the last 24 hours is missing: all of it, the gap since the last run, or nothing."""
+    return plan(asyncio.run(latest_log_time(owner_dsn)), now or datetime.now(UTC), BACKFILL_HOURS)
+
+
+def backfill_demo_traffic(owner_dsn: str, ingest_url: str, key: str) -> str:
+    """Backfill what is missing through the ingest service; returns a line for the summary."""
+    window = backfill_window(owner_dsn)
+    if window is None:
+        return "recent data found, kept (no backfill needed)"
+    start, end = window
+    try:
+        with IngestSink(ingest_url, key) as sink:
+            result = backfill(
+                sink.send, start.timestamp(), end.timestamp(), rate=BACKFILL_RATE, seed=BACKFILL_SEED
+            )
+    except TrafficError as exc:
+        raise click.ClickException(f"the demo traffic backfill failed: {exc}") from exc
+    hours = (end - start).total_seconds() / 3600
+    return f"{result.records:,} records backfilled for the last {hours:.1f} h"
+
+
+def payment_api_env(ingest_url: str, key: str) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PAYMENT_API_LOG_SERVER_URL": ingest_url,
+        "PAYMENT_API_LOG_API_KEY": key,
+        "PAYMENT_API_ENVIRONMENT": "production",
+        "PAYMENT_API_FAILURES": PAYMENT_API_FAILURES,
+    }
+    if (WEB_DIST / "index.html").is_file():
+        env["PAYMENT_API_WEB_DIST"] = str(WEB_DIST)
+    return env
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_children(children: list[subprocess.Popen[bytes]], last: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM everything, ``last`` (the ingest service) only once the others have exited."""
+    first = [c for c in children if c is not last]
+    for group in (first, [last] if last is not None else []):
+        for child in group:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in group:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
 
 
 def run(settings: Settings) -> None:
     """The demo's steps; blocks until Ctrl-C, then stops what it started."""
     children: list[subprocess.Popen[bytes]] = []
+    ingest_proc: subprocess.Popen[bytes] | None = None
+    # `kill <pid>` stops the demo like Ctrl-C does (children run in their own sessions and would
+    # otherwise outlive it)
+    previous_sigterm = signal.signal(signal.SIGTERM, _interrupt)
     cluster_was_running = settings.database_url is None and lifecycle.local_cluster(settings).is_running()
     try:
         with step("PostgreSQL up"):
@@ -95,11 +166,34 @@ def run(settings: Settings) -> None:
             env = {**os.environ, "NLQ_INGEST_KEYS": keys}
             cmd = [sys.executable, "-m", "nlq_platform.cli.main", "ingest", "serve"]
             # own session: a terminal's Ctrl-C reaches the demo only, which stops children in order
-            children.append(subprocess.Popen(cmd, env=env, start_new_session=True))
+            ingest_proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+            children.append(ingest_proc)
             base = f"http://{settings.ingest_host}:{settings.ingest_port}"
             wait_http(f"{base}/readyz", 30, children[-1])
-        with step("demo data (the evaluation dataset, when the logs table is empty)"):
-            seeded = asyncio.run(seed_if_empty(dsns.owner))
+        with step(f"demo traffic for the last {BACKFILL_HOURS:.0f} h (only what is missing)"):
+            demo_data = backfill_demo_traffic(dsns.owner, base, key)
+        with step(
+            "payment-api started" + (" (serving the web app)" if (WEB_DIST / "index.html").is_file() else "")
+        ):
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "uvicorn", "--app-dir", str(PAYMENT_API_DIR),
+                     "payment_api.main:create_app", "--factory", "--host", "127.0.0.1",
+                     "--port", str(PAYMENT_API_PORT), "--log-level", "warning"],
+                    env=payment_api_env(base, key), start_new_session=True,
+                )
+            )  # fmt: skip
+            shop_url = f"http://127.0.0.1:{PAYMENT_API_PORT}"
+            wait_http(f"{shop_url}/healthz", 60, children[-1])
+        with step(f"live demo traffic started (about {LIVE_RATE:g} records/s)"):
+            children.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "nlq_platform.cli.main", "demo", "traffic", "--rate", str(LIVE_RATE),
+                     "--duration", "0", "--payment-api", shop_url, "--ingest-url", base, "--api-key", key,
+                     "--quiet"],
+                    env=os.environ.copy(), start_new_session=True, stdout=subprocess.DEVNULL,
+                )
+            )  # fmt: skip
         with step("metadata assets materialised once (schema → catalog → examples → cache → eval)"):
             dagster_vars = dagster_env.apply(settings)
             refresh = subprocess.run(
@@ -151,8 +245,15 @@ def run(settings: Settings) -> None:
         click.echo(f"  ingest service  {base}   (API docs: {base}/docs, metrics: {base}/metrics)")
         click.echo(f"  ingest API key  {key}")
         click.echo(f"  analyst app     {app_url}   (ask in Korean or English)")
+        if (WEB_DIST / "index.html").is_file():
+            click.echo(
+                f"  web shop        {shop_url}   (the Svelte web app; its logs share trace ids with payment-api)"
+            )
+        click.echo(
+            f"  payment-api     {shop_url}/api/v1/payment   (API docs: {shop_url}/docs, failure modes: {shop_url}/admin/failures)"
+        )
         click.echo(f"  Dagster UI      {dagster_url}   (asset graph: {dagster_url}/asset-groups)")
-        click.echo(f"  demo data       {'evaluation dataset loaded' if seeded else 'existing logs kept'}")
+        click.echo(f"  demo data       {demo_data}; live traffic ~{LIVE_RATE:g} records/s")
         click.echo("")
         click.echo("  try it:")
         click.echo(
@@ -160,22 +261,25 @@ def run(settings: Settings) -> None:
             '-d \'[{"message":"hello","service":"demo","log_type":"BACKEND"}]\''
         )
         click.echo('    nlq ask "지난 1시간 동안 발생한 에러가 몇 건이야?"')
+        click.echo('    nlq ask "user_123의 마지막 결제 시도에서 무슨 일이 있었어?"')
+        click.echo(
+            f"    curl -s -X PUT {shop_url}/admin/failures -H 'Content-Type: application/json' -d '{{\"db\": 0.3}}'"
+            "   # break payment-api"
+        )
         click.echo("")
         click.echo("Press Ctrl-C to stop (data stays in .nlq/).")
         while all(child.poll() is None for child in children):
             time.sleep(0.5)
-        raise click.ClickException("a platform process exited unexpectedly; stopping the rest")
+        gone = next(child for child in children if child.poll() is not None)
+        raise click.ClickException(
+            f"a platform process exited unexpectedly ({' '.join(map(str, gone.args[:6]))} …, "  # type: ignore[index]
+            f"code {gone.returncode}); stopping the rest"
+        )
     except KeyboardInterrupt:
         click.echo("\nstopping ...")
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        stop_children(children, last=ingest_proc)
+        signal.signal(signal.SIGTERM, previous_sigterm)
         if not cluster_was_running:
             with contextlib.suppress(Exception):
                 lifecycle.down(settings)

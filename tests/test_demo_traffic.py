@@ -161,3 +161,16 @@ def test_live_traffic_calls_payment_api_with_traceparent(ingest: IngestServer, c
     }
     assert versions == {"v2.4.1"}
     assert run_sql(clean_logs, "SELECT count(*) FROM logs WHERE service = 'order-api'")[0][0] > 0  # simulated
+
+
+def test_demo_backfills_only_what_is_missing(clean_logs: str) -> None:
+    from nlq_platform import demo
+
+    now = datetime.now(UTC)
+    day = timedelta(hours=demo.BACKFILL_HOURS)
+    assert demo.backfill_window(clean_logs, now) == (now - day, now)  # empty: the whole day
+    insert = "INSERT INTO logs (created_at, log_type, service, message) VALUES ($1, 'BACKEND', 'x', 'm')"
+    run_sql(clean_logs, insert, now - timedelta(hours=3))
+    assert demo.backfill_window(clean_logs, now) == (now - timedelta(hours=3), now)  # the gap
+    run_sql(clean_logs, insert, now - timedelta(minutes=1))
+    assert demo.backfill_window(clean_logs, now) is None  # a re-run reuses its data
