@@ -37,8 +37,12 @@ class Settings(BaseSettings):
     reader_database_url: str | None = Field(
         default=None, description="DSN of the read-only role nlq_reader (default: derived)."
     )
+    app_database_url: str | None = Field(
+        default=None, description="DSN of the app's role nlq_app, which writes feedback (default: derived)."
+    )
     ingest_db_password: str | None = None
     reader_db_password: str | None = None
+    app_db_password: str | None = None
 
     # --- ingest service ------------------------------------------------------------------------
     ingest_host: str = "127.0.0.1"

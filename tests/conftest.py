@@ -14,7 +14,7 @@ import pytest
 
 from nlq_platform.config import Settings
 from nlq_platform.db.migrate import migrate
-from tests.support.pg import INGEST_PASSWORD, READER_PASSWORD, TestPostgres, start_test_cluster
+from tests.support.pg import APP_PASSWORD, INGEST_PASSWORD, READER_PASSWORD, TestPostgres, start_test_cluster
 from tests.support.server import IngestServer
 
 API_KEY_ANY = "test-key-any"
@@ -32,7 +32,7 @@ def pg() -> Iterator[TestPostgres]:
 @pytest.fixture(scope="session")
 def owner_dsn(pg: TestPostgres) -> str:
     dsn = pg.create_database("nlq_test")
-    asyncio.run(migrate(dsn, INGEST_PASSWORD, READER_PASSWORD))
+    asyncio.run(migrate(dsn, INGEST_PASSWORD, READER_PASSWORD, APP_PASSWORD))
     return dsn
 
 
@@ -48,6 +48,7 @@ def settings(owner_dsn: str, test_home: Path) -> Settings:
         database_url=owner_dsn,
         ingest_db_password=INGEST_PASSWORD,
         reader_db_password=READER_PASSWORD,
+        app_db_password=APP_PASSWORD,
         ingest_keys=f"{API_KEY_ANY}=*,{API_KEY_PAYMENT}=payment-api",
     )
 
@@ -59,6 +60,7 @@ def settings_env(settings: Settings, **overrides: str) -> dict[str, str]:
         "NLQ_DATABASE_URL": settings.database_url or "",
         "NLQ_INGEST_DB_PASSWORD": settings.ingest_db_password or "",
         "NLQ_READER_DB_PASSWORD": settings.reader_db_password or "",
+        "NLQ_APP_DB_PASSWORD": settings.app_db_password or "",
         "NLQ_INGEST_KEYS": settings.ingest_keys,
     }
     env.update({f"NLQ_{k.upper()}": v for k, v in overrides.items()})

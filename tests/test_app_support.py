@@ -27,12 +27,11 @@ from nlq_platform.app_support.feedback import (
 )
 from nlq_platform.config import Settings
 from nlq_platform.db.dsn import with_credentials
-from nlq_platform.db.migrate import set_role_passwords
 from nlq_platform.metadata.examples import load_accepted_feedback
 from nlq_platform.metadata.store import FileStore
 from nlq_platform.text_to_sql.service import error_text
 from tests.conftest import run_sql
-from tests.support.pg import READER_PASSWORD, free_port
+from tests.support.pg import APP_PASSWORD, READER_PASSWORD, free_port
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -249,15 +248,16 @@ def feedback_db(owner_dsn: str) -> str:
 
 
 def test_feedback_round_trip_and_the_few_shot_reader(feedback_db: str, settings: Settings) -> None:
-    assert feedback_dsn(settings) == feedback_db  # the owner, for now
+    app = feedback_dsn(settings)  # the app writes as nlq_app, never as the owner
+    assert app == with_credentials(feedback_db, "nlq_app", APP_PASSWORD)
     up = make_feedback(
         "서비스별 에러 수", "SELECT service, count(*) FROM logs GROUP BY service", "up", None, "offline"
     )
     down = make_feedback("wrong", "SELECT 1 FROM logs", "down", "counted WARN too", "anthropic")
-    first = asyncio.run(insert_feedback(feedback_db, up))
-    second = asyncio.run(insert_feedback(feedback_db, down))
+    first = asyncio.run(insert_feedback(app, up))
+    second = asyncio.run(insert_feedback(app, down))
     assert second > first
-    stored = asyncio.run(list_feedback(feedback_db))
+    stored = asyncio.run(list_feedback(app))
     assert [(f.verdict, f.note, f.engine) for f in stored] == [
         ("down", "counted WARN too", "anthropic"),
         ("up", None, "offline"),
@@ -302,15 +302,7 @@ async def _can(dsn: str, sql: str) -> bool:
 
 
 def test_the_app_role_only_records_and_reads_feedback(feedback_db: str) -> None:
-    async def set_password() -> None:
-        conn = await asyncpg.connect(feedback_db)
-        try:
-            await set_role_passwords(conn, {"nlq_app": "nlq-test-app"})
-        finally:
-            await conn.close()
-
-    asyncio.run(set_password())
-    app = with_credentials(feedback_db, "nlq_app", "nlq-test-app")
+    app = with_credentials(feedback_db, "nlq_app", APP_PASSWORD)  # set by the migration (conftest)
     entry = make_feedback("q", "SELECT 1 FROM logs", "up", engine="offline")
     assert asyncio.run(insert_feedback(app, entry)) > 0
     assert asyncio.run(_can(app, "SELECT count(*) FROM nlq_feedback"))

@@ -28,7 +28,7 @@ from nlq_platform.metadata.examples import load_accepted_feedback
 from nlq_platform.metadata.postgres import fetch_snapshot, fetch_value_catalog
 from nlq_platform.metadata.store import FileStore
 from tests.conftest import run_sql
-from tests.support.pg import INGEST_PASSWORD, READER_PASSWORD, TestPostgres, free_port
+from tests.support.pg import APP_PASSWORD, INGEST_PASSWORD, READER_PASSWORD, TestPostgres, free_port
 
 APP = str(REPO_ROOT / "app" / "streamlit_app.py")
 TIMEOUT = 60
@@ -52,7 +52,7 @@ EXAMPLES = [
 @pytest.fixture(scope="module")
 def app_db(pg: TestPostgres) -> Iterator[str]:
     dsn = pg.create_database("nlq_app")
-    asyncio.run(migrate(dsn, INGEST_PASSWORD, READER_PASSWORD))
+    asyncio.run(migrate(dsn, INGEST_PASSWORD, READER_PASSWORD, APP_PASSWORD))
     asyncio.run(load(dsn))
     yield dsn
     services.close_all()
@@ -85,6 +85,7 @@ def env(monkeypatch: pytest.MonkeyPatch, app_db: str, home: Path) -> str:
     monkeypatch.setenv("NLQ_DATABASE_URL", app_db)
     monkeypatch.setenv("NLQ_INGEST_DB_PASSWORD", INGEST_PASSWORD)
     monkeypatch.setenv("NLQ_READER_DB_PASSWORD", READER_PASSWORD)
+    monkeypatch.setenv("NLQ_APP_DB_PASSWORD", APP_PASSWORD)
     monkeypatch.setenv("NLQ_LOG_LEVEL", "WARNING")
     run_sql(app_db, "TRUNCATE nlq_feedback RESTART IDENTITY")
     return app_db

@@ -4,9 +4,11 @@ A 👍 row is an accepted question/SQL pair: the ``few_shot_examples`` asset mer
 metadata cache (:func:`nlq_platform.metadata.examples.load_accepted_feedback`). A 👎 row may carry
 a note saying what was wrong.
 
-The writer's DSN is, for now, the owner DSN (:func:`feedback_dsn`). Migration 0007 creates the
-narrower role ``nlq_app`` (INSERT/SELECT on ``nlq_feedback`` only); once the configuration gives
-it a DSN and ``nlq db migrate`` a password, :func:`feedback_dsn` should return that instead.
+Feedback is written as the role ``nlq_app`` (migration 0007: INSERT/SELECT on ``nlq_feedback``
+and nothing else), never as the owner: the app faces analysts, so a flaw in it must not reach
+``logs``. Its DSN (:func:`feedback_dsn`) is ``NLQ_APP_DATABASE_URL``, or the owner DSN with
+``nlq_app`` and its password (``NLQ_APP_DB_PASSWORD``, else generated into ``.nlq/secrets.json``),
+which ``nlq db migrate`` sets — the same scheme as ``nlq_reader`` and ``nlq_ingest``.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ class StoredFeedback(Feedback):
 
 
 def feedback_dsn(settings: Settings) -> str:
-    """The DSN that writes feedback: the owner's for now (see the module docstring)."""
-    return dsn_mod.resolve(settings).owner
+    """The DSN that writes feedback: role ``nlq_app``'s (see the module docstring)."""
+    return dsn_mod.resolve(settings).app
 
 
 def table_of(sql: str, default: str = "logs") -> str:
@@ -86,6 +88,12 @@ async def insert_feedback(dsn: str, feedback: Feedback, timeout: float = 10) -> 
     """Store one verdict; returns its id. :class:`FeedbackError` (in words) when that fails."""
     try:
         conn = await asyncpg.connect(dsn, timeout=timeout)
+    except (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError) as exc:
+        # a configuration problem, not an outage: the role's password was never set or differs
+        raise FeedbackError(
+            f"the database refused the app's login ({exc}); run `nlq db migrate` to set the "
+            "nlq_app password, or check NLQ_APP_DATABASE_URL / NLQ_APP_DB_PASSWORD"
+        ) from exc
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
         raise FeedbackError("the database is unreachable right now; the feedback was not saved") from exc
     try:
@@ -102,6 +110,10 @@ async def insert_feedback(dsn: str, feedback: Feedback, timeout: float = 10) -> 
         )
     except asyncpg.UndefinedTableError as exc:
         raise FeedbackError(f"the {TABLE} table is missing; run `nlq db migrate`") from exc
+    except asyncpg.InsufficientPrivilegeError as exc:
+        raise FeedbackError(
+            f"the app's database role may not write {TABLE} ({exc}); run `nlq db migrate`"
+        ) from exc
     except asyncpg.PostgresError as exc:
         raise FeedbackError(f"the database refused the feedback: {exc}") from exc
     finally:

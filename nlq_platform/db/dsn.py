@@ -1,7 +1,8 @@
-"""The three DSNs of the platform: owner (migrations), ingest (insert-only) and reader (read-only).
+"""The DSNs of the platform: owner (migrations), ingest (insert-only), reader (read-only) and app
+(the analyst app's feedback writer).
 
-The ingest service and the query side never connect as the owner: their DSNs are the owner's with
-the user and password swapped for their own role, unless given explicitly.
+The ingest service, the query side and the app never connect as the owner: their DSNs are the
+owner's with the user and password swapped for their own role, unless given explicitly.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from nlq_platform.db import secrets
 OWNER_USER = "nlq"
 INGEST_ROLE = "nlq_ingest"
 READER_ROLE = "nlq_reader"
+APP_ROLE = "nlq_app"  # migration 0007: SELECT/INSERT on nlq_feedback only
 
 
 @dataclass(frozen=True)
@@ -22,8 +24,10 @@ class Dsns:
     owner: str
     ingest: str
     reader: str
+    app: str
     ingest_password: str
     reader_password: str
+    app_password: str
     external: bool
 
 
@@ -67,13 +71,16 @@ def resolve(settings: Settings) -> Dsns:
     generated = secrets.load_or_create(settings.home)
     ingest_password = settings.ingest_db_password or generated["ingest"]
     reader_password = settings.reader_db_password or generated["reader"]
+    app_password = settings.app_db_password or generated["app"]
     external = settings.database_url is not None
     owner = settings.database_url or local_owner_dsn(settings, generated["owner"])
     return Dsns(
         owner=owner,
         ingest=settings.ingest_database_url or with_credentials(owner, INGEST_ROLE, ingest_password),
         reader=settings.reader_database_url or with_credentials(owner, READER_ROLE, reader_password),
+        app=settings.app_database_url or with_credentials(owner, APP_ROLE, app_password),
         ingest_password=ingest_password,
         reader_password=reader_password,
+        app_password=app_password,
         external=external,
     )

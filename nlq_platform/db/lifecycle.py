@@ -57,4 +57,4 @@ def down(settings: Settings) -> bool:
 
 def run_migrations(settings: Settings) -> list[Migration]:
     dsns = dsn_mod.resolve(settings)
-    return asyncio.run(migrate(dsns.owner, dsns.ingest_password, dsns.reader_password))
+    return asyncio.run(migrate(dsns.owner, dsns.ingest_password, dsns.reader_password, dsns.app_password))

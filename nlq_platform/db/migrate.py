@@ -14,7 +14,7 @@ from pathlib import Path
 import asyncpg
 
 from nlq_platform.config import REPO_ROOT
-from nlq_platform.db.dsn import INGEST_ROLE, READER_ROLE
+from nlq_platform.db.dsn import APP_ROLE, INGEST_ROLE, READER_ROLE
 
 MIGRATIONS_DIR = REPO_ROOT / "schema" / "migrations"
 _LOCK_ID = 7_302_115_001  # arbitrary, constant: serialises concurrent `nlq db migrate`
@@ -92,12 +92,20 @@ async def set_role_passwords(conn: asyncpg.Connection, passwords: dict[str, str]
         await conn.execute(f'ALTER ROLE "{role}" WITH LOGIN PASSWORD {literal}')
 
 
-async def migrate(owner_dsn: str, ingest_password: str, reader_password: str) -> list[Migration]:
-    """Apply pending migrations and (re)set the service roles' passwords."""
+async def migrate(
+    owner_dsn: str, ingest_password: str, reader_password: str, app_password: str | None = None
+) -> list[Migration]:
+    """Apply pending migrations and (re)set the service roles' passwords.
+
+    ``app_password`` (role ``nlq_app``) is optional so that callers that never run the app (the
+    evaluation's fresh databases) leave that cluster-wide role's password as it is."""
     conn = await asyncpg.connect(owner_dsn, timeout=10)
     try:
         applied = await apply(conn)
-        await set_role_passwords(conn, {INGEST_ROLE: ingest_password, READER_ROLE: reader_password})
+        passwords = {INGEST_ROLE: ingest_password, READER_ROLE: reader_password}
+        if app_password is not None:
+            passwords[APP_ROLE] = app_password
+        await set_role_passwords(conn, passwords)
         return applied
     finally:
         await conn.close()

@@ -11,11 +11,14 @@ import os
 import secrets
 from pathlib import Path
 
-ROLE_KEYS = ("owner", "ingest", "reader")
+ROLE_KEYS = ("owner", "ingest", "reader", "app")
 
 
 def load_or_create(home: Path) -> dict[str, str]:
-    """Return ``{"owner": …, "ingest": …, "reader": …}``, creating missing passwords."""
+    """Return ``{"owner": …, "ingest": …, "reader": …, "app": …}``, creating missing passwords.
+
+    A file written before a role existed gains that role's password and keeps the others, so an
+    existing cluster's owner password never changes."""
     path = home / "secrets.json"
     data: dict[str, str] = {}
     if path.exists():

@@ -18,6 +18,7 @@ from nlq_platform.db.dsn import OWNER_USER, with_credentials, with_database
 TEST_PASSWORD = "nlq-test-owner"
 INGEST_PASSWORD = "nlq-test-ingest"
 READER_PASSWORD = "nlq-test-reader"
+APP_PASSWORD = "nlq-test-app"  # roles are cluster-wide: every test sets the same password
 # Under the repo (not /tmp/pytest-of-root, which the postgres account cannot traverse); one
 # directory per test run (named by pid) so that concurrent runs do not share a cluster.
 TEST_CLUSTERS_DIR = REPO_ROOT / ".nlq" / "test-pg"
