@@ -42,6 +42,8 @@ from nlq_platform.logging import configure_logging
 
 log = structlog.get_logger("ingest")
 MAX_IDEMPOTENCY_KEY = 200
+#: visible ASCII only: a NUL or control character could never be stored in ingest_batches
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]+$"
 # Module level: FastAPI resolves the string annotations (PEP 563) against module globals.
 bearer = HTTPBearer(auto_error=False, description="An API key from NLQ_INGEST_KEYS.")
 #: Request headers browser clients send cross-origin (each needs CORS preflight approval).
@@ -188,6 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             Header(
                 alias="Idempotency-Key",
                 max_length=MAX_IDEMPOTENCY_KEY,
+                pattern=IDEMPOTENCY_KEY_PATTERN,
                 description="Makes a retried batch store nothing twice.",
             ),
         ] = None,
@@ -203,6 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             Query(
                 alias="idempotency_key",
                 max_length=MAX_IDEMPOTENCY_KEY,
+                pattern=IDEMPOTENCY_KEY_PATTERN,
                 description="Idempotency-Key for sendBeacon (the header wins when both are present).",
             ),
         ] = None,

@@ -195,6 +195,22 @@ def test_idempotent_retry_stores_nothing_twice(ingest: IngestServer, clean_logs:
     assert run_sql(clean_logs, "SELECT count(*) AS n FROM logs")[0]["n"] == 5
 
 
+def test_an_idempotency_key_with_a_nul_is_a_clear_4xx_not_a_500(
+    ingest: IngestServer, clean_logs: str
+) -> None:
+    """Found by schemathesis: a NUL in ?idempotency_key= reached PostgreSQL, which refused it (500)."""
+    batch = [{"message": "m", "service": "order-api", "log_type": "BACKEND"}]
+    response = httpx.post(
+        f"{ingest.url}/logs",
+        params={"api_key": API_KEY_ANY, "idempotency_key": "a\x00b"},
+        content=json.dumps(batch),
+        headers={"Content-Type": "application/json"},
+    )
+    assert 400 <= response.status_code < 500, response.text
+    assert "idempotency" in response.text.lower()
+    assert run_sql(clean_logs, "SELECT count(*) AS n FROM logs")[0]["n"] == 0
+
+
 def test_concurrent_retries_with_one_key_store_once(ingest: IngestServer, clean_logs: str) -> None:
     key = {"Idempotency-Key": "race-" + uuid.uuid4().hex}
     batch = [{"message": f"m{i}", "service": "order-api", "log_type": "BACKEND"} for i in range(200)]
