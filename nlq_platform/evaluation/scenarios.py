@@ -17,6 +17,7 @@ VARIANT_FILES = {
     "heldout4": Path(__file__).with_name("heldout4.yaml"),
     "heldout5": Path(__file__).with_name("heldout5.yaml"),
     "heldout6": Path(__file__).with_name("heldout6.yaml"),
+    "heldout7": Path(__file__).with_name("heldout7.yaml"),
 }
 VARIANT_KEYS = frozenset({"paraphrases", "heldout"})  # top-level keys of such files
 CATEGORIES = ("incident", "performance", "journey", "frontend")

@@ -33,6 +33,18 @@ GLOSSARY: dict[str, str] = {
     "디비 커넥션": "database connection", "in the browser": "in the frontend", "server side": "backend",
     "웹 화면": "frontend", "웹화면": "frontend", "브라우저 쪽": "frontend",
     "유니크": "unique",
+    # the words of people who do not know the schema
+    "결제 서비스": "payment-api", "결제 시스템": "payment-api", "payment system": "payment-api",
+    "payments system": "payment-api", "주문 서비스": "order-api", "주문 시스템": "order-api",
+    "order system": "order-api", "orders system": "order-api", "실서비스": "production", "live": "production",
+    "tracking id": "trace_id", "추적 id": "trace_id", "추적 아이디": "trace_id",
+    "trailing": "last", "시스템마다": "서비스마다", "시스템별": "서비스별", "시스템": "서비스", "system": "service",
+    "systems": "services", "주소": "path", "address": "path", "addresses": "paths", "call type": "method",
+    "호출 방식": "method", "seriousness level": "level", "seriousness": "level", "visits": "sessions",
+    "접속 세션": "session", "parts of the code": "functions", "part of the code": "function",
+    "which part": "which function", "기능": "function", "kinds of problems": "error types",
+    "kind of problem": "error type", "went wrong": "errors", "go wrong": "errors", "ran into a problem": "had errors",
+    "problems": "errors", "fatal crashes": "fatal", "치명적인 오류": "fatal", "치명적 오류": "fatal",
 }  # fmt: skip
 #: capitalised abbreviations that are ordinary words in lower case ("be"): glossed only as written
 ABBREVIATIONS: dict[str, str] = {"FE": "frontend", "BE": "backend"}

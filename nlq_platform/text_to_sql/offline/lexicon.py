@@ -157,7 +157,19 @@ RATE = words(
 ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "error rate", "failure rate", "error ratio",
                    "percentage of errors", "에러 비중")  # fmt: skip
 AVERAGE = words("평균", "average", "avg", "mean")
-MEDIAN = words("중앙값", "중간값", "median", "p50", "50th", "50 percentile", "50 퍼센타일", "50번째")
+MEDIAN = words(
+    "중앙값",
+    "중간값",
+    "typical (middle)",
+    "middle",
+    "typical",
+    "median",
+    "p50",
+    "50th",
+    "50 percentile",
+    "50 퍼센타일",
+    "50번째",
+)
 P95 = words(
     "p95",
     "95퍼센타일",
@@ -166,6 +178,9 @@ P95 = words(
     "95th",
     "95번째",
     "95 percentile",
+    "95% of calls",
+    "95% of requests",
+    "느린 쪽 95%",
     "95th percentile",
     "95 백분위",
     "95번째 백분위",
@@ -177,6 +192,8 @@ P99 = words(
     "99%",
     "99th",
     "99 percentile",
+    "99% of calls",
+    "99% of requests",
     "99th percentile",
     "99번째",
     "99 백분위",
