@@ -11,7 +11,7 @@ if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
   echo "==> installing Chromium for the browser tests (apt-get install chromium)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk >/dev/null
+  apt-get install -y -qq --no-install-recommends chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null
   exit 0
 fi
 

@@ -99,7 +99,7 @@ def bar_chart(frame: pd.DataFrame, label: str, measure: str, title: str) -> alt.
         .mark_bar()
         .encode(
             x=alt.X(f"{measure}:Q", title=measure),
-            y=alt.Y(f"{label}:N", sort="-x", title=title, axis=alt.Axis(labelLimit=320)),
+            y=alt.Y(f"{label}:N", sort="-x", title=title, axis=alt.Axis(labelLimit=320, labelOverlap=False)),
             tooltip=_tooltip(frame),
         )
     )
@@ -132,7 +132,7 @@ def choose_chart(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> alt.C
         if labels.is_unique:
             frame = frame.assign(**{LABEL: labels})
             chart = bar_chart(frame, LABEL, measures[0], " · ".join(label_columns))
-            return chart.properties(height=max(120, min(22 * len(frame), 600)))
+            return chart.properties(height=max(160, min(30 * len(frame), 600)))
     return None
 
 
