@@ -9,7 +9,7 @@ from nlq_platform.cli.errors import UserFacingError, user_facing
 
 @click.group()
 def bench() -> None:
-    """Measure ingest throughput and latency, and query latency over a large table."""
+    """Measure ingest throughput and latency, query latency, and the Python client's call cost."""
 
 
 @bench.command()
@@ -56,5 +56,25 @@ def queries(rows: int, repeat: int, as_json: bool, keep: bool, extra_indexes: tu
     with user_facing("running the query benchmark"):
         try:
             run(rows=rows, repeat=repeat, as_json=as_json, keep=keep, extra_indexes=extra_indexes)
+        except BenchError as exc:
+            raise UserFacingError(str(exc)) from exc
+
+
+@bench.command()
+@click.option(
+    "--calls",
+    type=click.IntRange(min=1000),
+    default=200_000,
+    show_default=True,
+    help="Timed calls per scenario.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def client(calls: int, as_json: bool) -> None:
+    """The cost of one logger.info(...) call of the Python client, server up and down (p50/p99)."""
+    from bench.client import BenchError, run
+
+    with user_facing("running the client benchmark"):
+        try:
+            run(calls=calls, as_json=as_json)
         except BenchError as exc:
             raise UserFacingError(str(exc)) from exc
