@@ -1,0 +1,2 @@
+// Svelte compiler options for vite-plugin-svelte (the defaults: runes mode follows the components).
+export default {};
