@@ -164,7 +164,9 @@ export class ChildLogger extends LevelMethods {
   }
 
   exception(error: unknown, fields?: LogFields): void {
-    this.parent.exception(error, { ...this.bound, ...fields });
+    const merged: LogFields = { ...this.bound };
+    assignSafe(merged, fields);
+    this.parent.exception(error, merged);
   }
 }
 
@@ -353,9 +355,9 @@ export class LogClient extends LevelMethods {
       if (!this.enabled || LEVEL_RANK[level] < this.minRank) return;
       const merged: LogFields = {};
       assignSafe(merged, bound);
-      if (typeof message === 'string') {
+      if (typeof message === 'string' || typeof message === 'number' || typeof message === 'boolean') {
         assignSafe(merged, fields);
-        merged.message = message;
+        merged.message = String(message);
       } else {
         assignSafe(merged, message);
         assignSafe(merged, fields);
@@ -378,7 +380,8 @@ export class LogClient extends LevelMethods {
       assignSafe(extra, fields);
       const level = levelOf(extra.level) ?? 'ERROR';
       delete extra.level;
-      const meta: Record<string, unknown> = { ...(extra.metadata ?? {}) };
+      const meta: Record<string, unknown> = {};
+      if (extra.metadata && typeof extra.metadata === 'object') assignSafe(meta, extra.metadata);
       if (cols.cause) meta.cause = cols.cause;
       if (extra.message !== undefined && extra.message !== cols.message) meta.error_message = cols.message;
       this.write(level, {
@@ -468,7 +471,8 @@ export class LogClient extends LevelMethods {
    * tracePropagationTargets), so the backend's records carry this action's trace_id.
    */
   fetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
-    const appFetch: FetchLike = (globalThis as any).fetch;
+    const appFetch: FetchLike | undefined = (globalThis as any).fetch;
+    if (typeof appFetch !== 'function') return Promise.reject(new TypeError('fetch is not available in this runtime'));
     let nextInit = init;
     try {
       if (this.shouldPropagate(urlOf(input))) {
