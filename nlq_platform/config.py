@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -19,6 +19,14 @@ class Settings(BaseSettings):
     """Settings read from ``NLQ_*`` environment variables (see README, "Configuration")."""
 
     model_config = SettingsConfigDict(env_prefix="NLQ_", extra="ignore")
+
+    @field_validator(
+        "database_url", "ingest_database_url", "reader_database_url", "app_database_url", mode="before"
+    )
+    @classmethod
+    def _empty_dsn_is_unset(cls, value: object) -> object:
+        """``NLQ_DATABASE_URL=`` (exported but empty) means "no external server", not a DSN of ""."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     # --- where state lives -------------------------------------------------------------------
     home: Path = Field(default=REPO_ROOT / ".nlq", description="State directory (cluster, secrets, cache).")

@@ -63,6 +63,13 @@ def test_database_url_is_honoured(settings: Settings) -> None:
     assert "nothing to stop" in nlq("db", "down", env=env).stdout
 
 
+def test_an_exported_but_empty_database_url_means_none(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NLQ_DATABASE_URL", "")
+    monkeypatch.setenv("NLQ_READER_DATABASE_URL", "  ")
+    settings = Settings()
+    assert settings.database_url is None and settings.reader_database_url is None
+
+
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     env = {"NLQ_HOME": str(tmp_path), "NLQ_DATABASE_URL": f"postgresql://u:p@127.0.0.1:{free_port()}/x"}
     result = nlq("db", "migrate", env=env)
