@@ -114,3 +114,54 @@ def test_a_written_column_comparison_is_a_threshold_in_milliseconds() -> None:
 def test_a_lower_case_level_named_as_a_level_is_a_filter() -> None:
     plan = parse("which services wrote fatal-severity logs this week?", CATALOG)
     assert ("level", "=", "FATAL") in [(f.column, f.op, f.value) for f in plan.filters]
+
+
+def _filters(plan) -> list[tuple]:
+    return [(f.column, f.op, f.value) for f in plan.filters]
+
+
+def test_fatal_alone_and_errors_or_fatal() -> None:
+    assert ("level", "=", "FATAL") in _filters(
+        parse("which systems had fatal crashes this week, how many each?", CATALOG)
+    )
+    rate = parse("per service, what portion of rows were errors or fatal crashes over the past day?", CATALOG)
+    assert next(m for m in rate.measures if m.kind == "error_rate").where == "level IN ('ERROR', 'FATAL')"
+    assert not any(f.column == "level" for f in rate.filters)  # a rate needs every row
+
+
+def test_an_ordering_spelled_out_wins() -> None:
+    plan = parse(
+        "last 24h per path request count, mean, max and p95 of duration_ms; top 5 by mean desc", CATALOG
+    )
+    assert plan.order == [("avg_duration_ms", True)] and plan.limit == 5
+    plan = parse(
+        "per method: how many calls and how long on average over the past day, slowest first", CATALOG
+    )
+    assert plan.order == [("avg_duration_ms", True)]
+
+
+def test_a_threshold_written_against_the_column_in_words() -> None:
+    plan = parse("per path count of backend requests with duration_ms over 1000 in the last 24h", CATALOG)
+    assert ("duration_ms", ">", 1000.0) in _filters(plan)
+
+
+def test_korean_can_is_not_a_count() -> None:
+    plan = parse(
+        "엔드포인트마다 방금 한 시간 평균 응답시간을 그 앞의 24시간 평균과 나란히 볼 수 있을까요?", CATALOG
+    )
+    assert [m.alias for m in plan.measures] == ["recent_avg_duration_ms", "previous_avg_duration_ms"]
+
+
+def test_slowest_rows_with_their_columns_described() -> None:
+    plan = parse(
+        "지난 한 시간 서버 요청 중 가장 오래 걸린 10건 — 언제, 어느 시스템, 어느 주소, 어떤 방식(GET/POST), 몇 ms",
+        CATALOG,
+    )
+    assert plan.is_listing and plan.limit == 10 and plan.order == [("duration_ms", True)]
+    assert not any(f.column == "method" for f in plan.filters)
+
+
+def test_a_metadata_dimension_keeps_rows_that_have_it() -> None:
+    catalog = {**CATALOG, "metadata_keys": ["browser"]}
+    plan = parse("which browsers had the most frontend errors in the past 7 days?", catalog)
+    assert ("metadata.browser", "not_null", None) in _filters(plan)

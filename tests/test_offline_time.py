@@ -26,6 +26,10 @@ from nlq_platform.text_to_sql.offline.timewindow import Bucket, parse_bucket, pa
         ("errors today", "DATE_TRUNC('day', NOW())"),
         ("지난 한 시간", "NOW() - INTERVAL '1 hour'"),
         ("last three hours", "NOW() - INTERVAL '3 hours'"),
+        ("이번 주 웹 화면 오류", "NOW() - INTERVAL '7 days'"),  # the rolling week
+        ("errors this week", "NOW() - INTERVAL '7 days'"),
+        ("TimeoutError count across the trailing hour", "NOW() - INTERVAL '1 hour'"),
+        ("하루 동안 시간 초과 오류가 어디서", "NOW() - INTERVAL '1 day'"),  # 시간 초과 is an error
     ],
 )
 def test_windows(question: str, start: str) -> None:
@@ -57,6 +61,7 @@ def test_no_window(question: str) -> None:
         ("일별 에러 추이", Bucket("day")),
         ("errors per day", Bucket("day")),
         ("분당 요청 수", Bucket("minute")),
+        ("Per-hour request count", Bucket("hour")),
     ],
 )
 def test_buckets(question: str, bucket: Bucket) -> None:
@@ -68,3 +73,13 @@ def test_a_bucket_is_not_a_window() -> None:
     assert parse_window("5분 단위로 보여줘") is None
     window = parse_window("지난 1시간 에러를 5분 단위로")
     assert window is not None and window.start == "NOW() - INTERVAL '1 hour'"
+
+
+def test_the_period_before_is_as_long_as_it_says() -> None:
+    from nlq_platform.text_to_sql.offline.timewindow import relative_windows
+
+    for question in (
+        "방금 한 시간 평균이 그 앞 하루 평균보다",
+        "the past hour with its average over the day before that",
+    ):
+        assert [w.minutes for w in relative_windows(question)] == [60, 1440]

@@ -82,6 +82,8 @@ def dimension_sql(column: str) -> tuple[str, str]:
 
 
 def filter_sql(f: Filter) -> str:
+    if "." in f.column and f.op == "not_null":
+        return f"{column_sql(f.column)} IS NOT NULL"
     if "." in f.column:
         numeric = isinstance(f.value, int | float)
         return f"{column_sql(f.column, numeric)} {f.op} {quote_literal(f.value)}"

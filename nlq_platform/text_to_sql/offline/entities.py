@@ -45,6 +45,13 @@ GLOSSARY: dict[str, str] = {
     "which part": "which function", "기능": "function", "kinds of problems": "error types",
     "kind of problem": "error type", "went wrong": "errors", "go wrong": "errors", "ran into a problem": "had errors",
     "problems": "errors", "fatal crashes": "fatal", "치명적인 오류": "fatal", "치명적 오류": "fatal",
+    "time out": "timeout", "timing out": "timeout", "times out": "timeout", "추적 번호": "trace_id",
+    "주문결제": "checkout", "방문": "session",
+    "웹사이트": "frontend", "웹 사이트": "frontend", "website": "frontend", "web site": "frontend",
+    "our site": "frontend", "the site": "frontend", "서버 쪽": "backend", "서버쪽": "backend",
+    "on a server": "on the backend", "on the server": "on the backend", "on the servers": "on the backend",
+    "화면에서 시작": "frontend 시작", "결제 화면": "checkout page", "결제 페이지": "checkout page",
+    "payment page": "checkout page", "payment screen": "checkout page", "눌렀": "click", "누른": "click",
 }  # fmt: skip
 #: capitalised abbreviations that are ordinary words in lower case ("be"): glossed only as written
 ABBREVIATIONS: dict[str, str] = {"FE": "frontend", "BE": "backend"}
@@ -121,9 +128,19 @@ def english_view(question: str) -> str:
     # examples of values, not filters: "(TRACE~FATAL)", "GET, POST 같은 메서드"
     text = re.sub(r"\(\s*[a-z]+\s*[~–-]\s*[a-z]+\s*\)", " ", text)
     text = re.sub(r"(?:[a-z0-9_/-]+\s*[,/]\s*)+[a-z0-9_/-]+\s*(?:같은|등의|처럼)\s*", " ", text)
+    text = re.sub(
+        r"(?:[a-z0-9_/-]+\s*,\s*)+(?:and\s+)?[a-z0-9_/-]+,?\s*(?:and so on|etc\.?|and the like)", " ", text
+    )
+    # a parenthesised list of values illustrates the kind named before it: "어떤 방식(GET/POST)"
+    text = re.sub(
+        r"(방식|종류|유형|메[서소]드|types?|kinds?|methods?|verbs?)\s*\(\s*[a-z0-9_-]+(?:\s*[,/·]\s*[a-z0-9_-]+)+\s*\)",
+        r"\1 ",
+        text,
+    )
+    text = re.sub(r"(?<![a-z])visit(?![a-z])", "session", text)  # "each visit": a session
     for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):
         if korean in text:
-            text = text.replace(korean, f" {english} ")
+            text = text.replace(korean, english if not english.isascii() else f" {english} ")
     return re.sub(r"\s+", " ", text)
 
 
@@ -219,8 +236,11 @@ _INCLUSIVE = re.compile(r"이상|이하|at least|at most|>=|<=")
 
 
 _COLUMN_COMPARISON = re.compile(
-    r"duration(?:_ms)?\s*(?P<op>>=|<=|>|<|≥|≤)\s*(?P<n>\d+(?:\.\d+)?)(?!\s*(?:s|초|sec))"
+    r"duration(?:_ms)?\s*(?P<op>>=|<=|>|<|≥|≤|over|above|greater than|more than|exceeding|under|below|less than)"
+    r"\s*(?P<n>\d+(?:\.\d+)?)(?!\s*(?:s\b|초|sec|ms|밀리|millis))"
 )
+_WORD_OPS = {"≥": ">=", "≤": "<=", "over": ">", "above": ">", "greater than": ">", "more than": ">",
+             "exceeding": ">", "under": "<", "below": "<", "less than": "<"}  # fmt: skip
 
 
 def duration_threshold(question: str) -> Threshold | None:
@@ -228,7 +248,7 @@ def duration_threshold(question: str) -> Threshold | None:
     lowered = question.lower()
     written = _COLUMN_COMPARISON.search(lowered)  # "duration_ms > 1000": milliseconds, as written
     if written:
-        op = {"≥": ">=", "≤": "<="}.get(written.group("op"), written.group("op"))
+        op = _WORD_OPS.get(written.group("op"), written.group("op"))
         return Threshold(op=op, value_ms=float(written.group("n")), text=written.group(0))
     for match in _DURATION.finditer(lowered):
         unit = match.group("unit").lower()

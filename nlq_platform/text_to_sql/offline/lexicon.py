@@ -38,6 +38,7 @@ ERROR = words(
     "터짐",
     "erroring",
     "errored",
+    "failing",
 )
 FATAL = words("fatal", "치명", "크리티컬", "critical")
 WARN = words("경고", "warning", "warnings", "warn")
@@ -96,6 +97,8 @@ COUNT = words(
     "몇번",
     "건수",
     "횟수",
+    "개수",
+    "갯수",
     "how many",
     "count",
     "counts",
@@ -103,7 +106,6 @@ COUNT = words(
     "수를",
     "수가",
     "수는",
-    " 수",
     "number of",
     "얼마나 많",
     "얼마나 발생",
@@ -116,6 +118,8 @@ COUNT = words(
     "세 줘",
     "#",
 )
+# "요청 수", "에러 수와": a count; not "볼 수 있", "수정"
+COUNT = re.compile(COUNT.pattern + r"|\s수(?:와|과|랑|도|만)?(?![가-힣])(?!\s*(?:있|없))", re.IGNORECASE)
 DISTINCT_USERS = words(
     "몇 명",
     "몇명",
@@ -134,6 +138,12 @@ DISTINCT_USERS = words(
     "user 수",
     "unique user",
     "user count",
+    "unique 유저",
+    "unique 사용자",
+    "unique 고객",
+    "고유 사용자",
+    "고유 유저",
+    "고유 고객",
 )
 # "number of distinct affected users", "how many unique customers", "affected user count"
 _USER_ADJECTIVE = r"(?:distinct|unique|different|affected|impacted|individual|separate|active|real|logged-in)"
@@ -142,7 +152,8 @@ DISTINCT_USERS = re.compile(
     + rf"|(?<![a-z])(?:number|count|how\s+many)\s+(?:of\s+)?(?:{_USER_ADJECTIVE}\s+){{0,2}}(?:users|customers)(?![a-z])"
     rf"|(?<![a-z])(?:distinct|unique|different)\s+(?:{_USER_ADJECTIVE}\s+)?(?:users|customers)(?![a-z])"
     r"|(?<![a-z])(?:affected|impacted)\s+(?:users?|customers?)\s+counts?(?![a-z])"
-    r"|(?:영향|피해)\S*\s*(?:받은|입은)?\s*(?:사용자|유저|고객)\s*수",
+    r"|(?:영향|피해)\S*\s*(?:받은|입은)?\s*(?:사용자|유저|고객)\s*수"
+    r"|(?:사용자|유저|고객)\S{0,2}\s*몇\s*분(?!\s*(?:간|동안|전|단위|마다|씩|별|이내))",
     re.IGNORECASE,
 )
 #: an explicit request for one row per user, which a user count never is
@@ -152,7 +163,20 @@ PER_USER = words(
 USERS = words("사용자", "유저", "고객", "user", "users", "customer", "customers")
 SESSIONS = words("세션", "session", "sessions")
 RATE = words(
-    "비율", "비중", "퍼센트", "전환율", "percentage", "percent", "share", "ratio", "rate", "%", "conversion"
+    "비율",
+    "비중",
+    "퍼센트",
+    "전환율",
+    "percentage",
+    "percent",
+    "share",
+    "ratio",
+    "rate",
+    "%",
+    "conversion",
+    "portion",
+    "proportion",
+    "fraction",
 )
 ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "error rate", "failure rate", "error ratio",
                    "percentage of errors", "에러 비중")  # fmt: skip
@@ -199,8 +223,26 @@ P99 = words(
     "99 백분위",
     "99번째 백분위",
 )
-MAXIMUM = words("최대", "max", "maximum", "가장 오래", "longest", "peak", "worst response", "worst-case")
-MINIMUM = words("최소", "min", "minimum", "가장 짧", "shortest")
+MAXIMUM = words(
+    "최대",
+    "max",
+    "maximum",
+    "가장 오래",
+    "longest",
+    "peak",
+    "worst response",
+    "worst-case",
+    "worst single",
+    "single worst",
+    "single longest",
+    "slowest single",
+    "single slowest",
+)
+# not the "min" of "60 min", a length of time
+MINIMUM = re.compile(
+    r"(?<!\d)(?<!\d )(?:" + words("최소", "min", "minimum", "가장 짧", "shortest").pattern + ")",
+    re.IGNORECASE,
+)
 MOST = words(
     "가장 많",
     "제일 많",
@@ -276,10 +318,33 @@ STATUS_CLASS = re.compile(
     r"([45])xx|([45])00번대|(?<![a-z])(server|서버)[\s-]*(?:error|에러|오류)"
     r"|status(?:[\s_]*code)?s?\s*(?:of|is|>=|≥)?\s*([45])00\s*(?:or more|or above|and above|이상|\+)"
     r"|status(?:[\s_]*code)?s?\s*(?:>=|≥|=>|at least|of at least)\s*([45])00"
-    r"|(?:codes?|responses?|statuses|status)\s+in\s+the\s+([45])00s",
+    r"|(?:codes?|responses?|statuses|status)\s+in\s+the\s+([45])00s"
+    r"|(?<!\d)([45])00[\s-]*(?:something|ish|range|level|series|class|대)|(?<!\d)([45])00s(?![a-z])",
     re.IGNORECASE,
 )
-TRACE_WORD = words("trace", "traces", "트레이스", "전체 흐름", "whole flow", "end to end", "end-to-end")
+TRACE_WORD = words(
+    "trace",
+    "traces",
+    "트레이스",
+    "전체 흐름",
+    "whole flow",
+    "end to end",
+    "end-to-end",
+    "that one attempt",
+    "that one request",
+    "that single request",
+    "그 한 번의 요청",
+    "그 요청 하나",
+)
+# one request followed across both sides: "화면부터 서버까지", "from the screen through the servers",
+# "started in the web app and ended up failing on the backend"
+TRACE_WORD = re.compile(
+    TRACE_WORD.pattern
+    + r"|(?:화면|브라우저|프론트|frontend|screen|browser|web app|app)\S*\s*(?:부터|에서|through|to|all the way)\s*.{0,20}"
+    r"(?:서버|backend|servers?)\s*(?:까지|쪽|side)?"
+    r"|(?:시작|start(?:ed|ing)?)\S*\s.{0,40}(?:끝난|끝났|끝나|ended|end(?:ed)? up|ending)",
+    re.IGNORECASE,
+)
 PREVIOUS = words(
     "직전",
     "앞선",
@@ -333,9 +398,25 @@ IN_ORDER = words(
     "time order",
     "시간 순서",
     "시간순서",
+    "오름차순",
+    "일어난 순",
+    "발생 순",
 )
 REQUEST_COUNT = words(
-    "요청 수", "요청수", "요청 건수", "호출 수", "request count", "number of requests", "requests"
+    "요청 수",
+    "요청수",
+    "요청 건수",
+    "호출 수",
+    "request count",
+    "number of requests",
+    "requests",
+    "reqs",
+    "req수",
+    "request volume",
+    "요청량",
+    "호출량",
+    "call volume",
+    "number of calls",
 )
 _COUNT_NUMBER = (
     r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
@@ -383,6 +464,13 @@ FIRST_LAST = words(
     "시작 시간",
     "종료 시간",
     "when it ended",
+    "언제 들어",
+    "언제 나갔",
+    "언제 나왔",
+    "들어오고 나간",
+    "when it started",
+    "when they started",
+    "when they ended",
 )
 # "start (min created_at) and end (max created_at)", "시작(최초)과 끝": a note may sit between
 FIRST_LAST = re.compile(
@@ -439,12 +527,13 @@ DIMENSIONS: dict[str, re.Pattern[str]] = {
     "action_type": words("액션별", "행동별", "액션 유형", "action type", "by action", "per action", "어떤 행동"),
     "log_type": words("로그 타입별", "소스별", "by source", "per source", "log type"),
     "session_id": words("세션별", "세션 목록", "세션마다", "per session", "each session", "by session",
-                        "sessions from", "list of sessions", "sessions list", "'s sessions"),
+                        "sessions from", "list of sessions", "sessions list", "'s sessions", "세션들"),
 }  # fmt: skip
 
 #: words → values searched in paths: "결제" flows span the checkout page and the payment API
 FLOW_CONCEPTS: dict[str, tuple[str, ...]] = {
     "payment": ("checkout", "payment"),
+    "checkout": ("checkout",),
     "order": ("order",),
     "login": ("login",),
     "cart": ("cart",),
@@ -491,10 +580,11 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
     "service": ("서비스", "service", "services"),
     "function_name": ("함수", "function", "functions", "function_name"),
     "path": ("엔드포인트", "endpoint", "endpoints", "api", "apis", "경로", "path", "paths", "페이지", "page", "화면",
-             "pages", "url", "urls"),
+             "pages", "url", "urls", "screen", "screens"),
     "user_id": ("사용자", "유저", "고객", "user", "users", "customer", "customers", "user_id"),
     "environment": ("환경", "environment", "environments", "env"),
-    "service_version": ("버전", "version", "versions", "service_version", "release", "releases"),
+    "service_version": ("버전", "version", "versions", "service_version", "release", "releases",
+                        "service version", "service versions"),
     "level": ("레벨", "level", "levels", "severity", "심각도"),
     "method": ("메서드", "메소드", "method", "methods", "verb", "verbs", "http verb", "http verbs"),
     "session_id": ("세션", "session", "sessions", "session_id"),
@@ -503,9 +593,11 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
     "action_type": ("액션", "행동", "action", "actions", "action_type"),
     "log_type": ("로그 타입", "log type", "log_type"),
 }  # fmt: skip
-LIST_SEPARATOR = r"\s*(?:·|,|/|&|\+|랑|이랑|와|과|하고|및|\band\b)\s*"
+LIST_SEPARATOR = r"\s*(?:·|,|/|&|\+|×|랑|이랑|와|과|하고|및|\band\b)\s*"
 GROUP_SUFFIX = r"\s*(?:별|단위|마다|당)"
-GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|어떤|어느|각)\s+(?:[\w-]+\s+|[\w-]+'s\s+){0,2}"
+GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|어떤|어느|각)\s+"
+#: up to two words between a grouping word and its noun ("by the user's browser"), themselves no nouns
+GROUP_FILLER = r"(?:[\w-]+\s+|[\w-]+'s\s+)"
 
 #: nouns that name output columns, for questions that list the columns they want
 COLUMN_NOUNS = (

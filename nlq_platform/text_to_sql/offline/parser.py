@@ -41,6 +41,10 @@ INCIDENT_WINDOW = Window.last(1, "hour")
 PERFORMANCE_WINDOW = Window.last(24, "hour")
 
 
+#: grouping asked in so many words ("서비스별", "per path"), not "for each" of a listing
+_GROUPED = re.compile(r"별|마다|(?<![a-z])(?:by|per)(?![a-z])")
+
+
 def _top_n(text: str) -> int | None:
     match = lx.TOP_N.search(text)
     if not match:
@@ -64,19 +68,26 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
     noun_list = rf"{noun}(?:{lx.LIST_SEPARATOR}{noun})*"
     for pattern in (
         rf"({noun_list}){lx.GROUP_SUFFIX}",
-        rf"{lx.GROUP_PREFIX}({noun_list})(?![a-z_])",
+        rf"{lx.GROUP_PREFIX}(?:(?!{noun}){lx.GROUP_FILLER}){{0,2}}({noun_list})(?![a-z_])",
         rf"({noun})\s*(?:이|가)?\s*어디",  # "페이지 어디야"
         rf"({noun})\s*(?:top|상위|하위)\s*\d",  # "API top 5"
         rf"(?:top|상위|하위|bottom|slowest|fastest|busiest|worst)\s*(?:\d+|{lx.NUMBER_WORD})\s+(?:[\w-]+\s+)?({noun_list})",  # "top 5 backend paths"
         rf"({noun})\s*(?:가운데|중에서|중)(?=\s)",  # "경로 가운데 … 다섯 곳"
         rf"({noun})\s*\d+\s*(?:개|곳|가지)",  # "API 5개"
         rf"({noun})\s*(?:와|과|랑)\s*각",  # "서비스와 각 건수"
+        rf"({noun}\s*×\s*{noun})",  # "path×error_type count": a cross tabulation
         rf"(?:가장|제일|most)\s+\S+(?:\s+\S+)?\s+({noun_list})",  # "가장 많이 난 서비스랑 엔드포인트"
     ):
         for match in re.finditer(pattern, text):
             for item in re.finditer(noun, match.group(1)):
                 word = item.group(0).lower()
                 column = nouns.get(word) or nouns.get(word.rstrip("s"))
+                if (
+                    column == "error_type"
+                    and word.rstrip("s") in ("type", "유형", "종류")
+                    and not lx.ERROR.search(text)
+                ):
+                    continue  # "how long each type took", after "call type": that type, not an error's
                 if column:
                     found.append((match.start(1) + item.start(), column))
     return list(dict.fromkeys(column for _, column in sorted(found)))
@@ -131,12 +142,23 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
             and not (dims and (requested or lx.COUNT.search(text)))
         )
         or (not dims and not requested and not lx.COUNT.search(text))
-    ):
+        or (
+            users
+            and listing
+            and _top_n(text)
+            and not requested
+            and not lx.COUNT.search(text)
+            and not lx.GROUP_WORD.search(text)
+        )  # fmt: skip
+    ):  # "pull up their records with the time, which system, the address …": rows, not groups
         return _journey(plan, text, users, traces, window, by_column)
     slowest_rows = (
-        about_latency and lx.MOST.search(text) and not dims and not lx.COUNT.search(text)
+        about_latency
+        and lx.MOST.search(text)
+        and not lx.COUNT.search(text)
         and (lx.REQUESTS.search(text) or listing)
-    )  # fmt: skip
+        and (not dims or (re.search(r"\d+\s*건|\b\d+\s+slowest", text) and not _GROUPED.search(text)))
+    )  # fmt: skip  "the 10 slowest requests, with which system and address": rows, not groups
 
     crossing = _traces_crossing(plan, text, by_column, window)
     if crossing is not None:
@@ -148,7 +170,9 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         about_errors = False  # a rate needs every row, not just errors
     if any(m.kind == "share" for m in requested):
         by_column.pop("action_type", None)  # the share's condition, not a filter of the rows
-    if requested:
+    if slowest_rows and all(m.column == "duration_ms" or m.alias == "request_count" for m in requested):
+        primary = None  # "the 10 slowest requests … how long each took": the rows show it
+    elif requested:
         primary = requested[0]
     elif slowest_rows or (listing and not (lx.COUNT.search(text) or dims or bucket or lx.MOST.search(text))):
         primary = None
@@ -176,7 +200,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
 
     # --- filters ----------------------------------------------------------------------------
     if primary is not None and any(m.kind == "error_rate" for m in requested or [primary]):
-        levels = [m.value for m in by_column.pop("level", [])] or ["ERROR"]
+        named = [m.value for m in by_column.pop("level", [])]
+        levels = _levels_named(text) if named in ([], ["FATAL"]) else named  # "오류나 치명적 오류"
         rate = Measure("error_rate", "error_rate_pct", where=levels_sql(levels))
         requested = [rate if m.kind == "error_rate" else m for m in requested]
         if primary.kind == "error_rate":
@@ -196,19 +221,25 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.add_filter("duration_ms", threshold.op, threshold.value_ms)
     status = lx.STATUS_CLASS.search(text)
     if status and "status_code" in catalog.get("metadata_keys", []):  # "5xx 응답", "server errors"
-        digit = next((g for g in status.groups()[:1] + status.groups()[1:2] + status.groups()[3:] if g), "5")
+        digit = next((g for g in status.groups() if g and g.isdigit()), "5")
         low = 500 if digit == "5" else 400
         plan.add_filter("metadata.status_code", ">=", low)
         if low == 400:
             plan.add_filter("metadata.status_code", "<", 500)
         about_errors = False
     summary = bool((users or traces) and dims)  # what one user or trace did, per service/…
-    if about_errors and "error_type" not in by_column and "level" not in by_column and not summary:
-        levels = ["ERROR", "FATAL"] if lx.FATAL.search(text) else ["ERROR"]
-        if len(levels) == 1:
-            plan.add_filter("level", "=", "ERROR")
-        else:
-            plan.add_filter("level", "in", levels)
+    rated = any(m.kind == "error_rate" for m in requested)  # a rate needs every row
+    if (
+        "level" not in by_column
+        and "error_type" not in by_column
+        and not summary
+        and not rated
+        and (about_errors or lx.FATAL.search(text))
+    ):  # "errors", "errors or fatal crashes", "fatal crashes"
+        levels = ["ERROR", "FATAL"] if about_errors and lx.FATAL.search(text) else _levels_named(text)
+        plan.add_filter("level", "=", levels[0]) if len(levels) == 1 else plan.add_filter(
+            "level", "in", levels
+        )
 
     # --- listings: rows, not aggregates ------------------------------------------------------
     if primary is None and about_latency and lx.MOST.search(text):  # "the 10 slowest requests"
@@ -264,6 +295,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.measures = plan.measures[:1]
         number = next(g for g in at_least.groups()[:1] + at_least.groups()[2:] if g)
         strict = (at_least.group("op") or "") in ("넘게", "초과") or "more than" in at_least.group(0)
+        strict = strict and not re.search(r"포함|inclusive|or more|이상", text)  # "5번 넘게(5번 포함)"
         plan.having = (plan.measures[0], ">" if strict else ">=", _number(number))
         plan.limit = None
     n = _top_n(text)
@@ -278,8 +310,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     if n is not None and plan.bucket is None and plan.having is None:
         plan.limit = n
     for d in plan.dimensions:
-        if d in ("user_id", "session_id", "trace_id"):
-            plan.add_filter(d, "not_null")  # "which users": the rows that have one
+        if d in ("user_id", "session_id", "trace_id") or d.startswith("metadata."):
+            plan.add_filter(d, "not_null")  # "which users", "which browsers": the rows that have one
     _order_by_known_outputs(plan, text)
     return plan
 
@@ -295,6 +327,62 @@ def _order_by_known_outputs(plan: Plan, text: str) -> None:
     plan.order = [(key, desc) for key, desc in plan.order if key in outputs]
     if not plan.order and plan.dimensions and plan.measures:
         plan.order = [(plan.measures[0].alias, not lx.LEAST.search(text))]
+    if plan.bucket is None and plan.dimensions:
+        named = _named_order(text, plan)
+        if named is not None:
+            plan.order = [named]
+
+
+#: the statistic an explicit ordering names: "평균 desc", "sorted by p95", "slowest first"
+_ORDER_KEYS: tuple[tuple[str, str], ...] = (
+    ("avg", r"평균|mean|average|avg"),
+    ("max", r"최대|max(?:imum)?"),
+    ("p95", r"p95|95th"),
+    ("p99", r"p99|99th"),
+    ("count", r"건수|횟수|요청\s*수|count|requests|calls|volume"),
+)
+_DIRECTION = (
+    r"(?P<dir>desc|descending|asc|ascending|내림차순|오름차순|높은\s*순|낮은\s*순|큰\s*순|작은\s*순|순)"
+)
+
+
+def _named_order(text: str, plan: Plan) -> tuple[str, bool] | None:
+    """An ordering the question spells out, when it names an output: "top 5 by mean desc",
+    "평균 내림차순", "ordered by path", "slowest first"."""
+    for kind, words in _ORDER_KEYS:
+        match = re.search(
+            rf"(?<![a-z])(?:{words})(?![a-z])\s*(?:duration(?:_ms)?\s*)?{_DIRECTION}", text
+        ) or re.search(
+            rf"(?:order(?:ed)?|sort(?:ed)?|rank(?:ed)?)\s+by\s+(?:the\s+)?(?:{words})(?![a-z])(?:\s*{_DIRECTION})?",
+            text,
+        )
+        if not match:
+            continue
+        alias = _measure_alias(plan, kind)
+        if alias is not None:
+            direction = match.groupdict().get("dir") or "desc"
+            return alias, not re.match(r"asc|ascending|오름차순|낮은|작은", direction)
+    match = re.search(r"(?:order(?:ed)?|sort(?:ed)?)\s+by\s+(?:the\s+)?([a-z_]+)", text)
+    if match and match.group(1).rstrip("s") in plan.dimensions:  # "ordered by path"
+        return match.group(1).rstrip("s"), bool(re.search(r"desc", text[match.end() : match.end() + 15]))
+    if re.search(r"slowest first|느린 순|fastest first|빠른 순", text):
+        latency = next(
+            (m.alias for m in plan.measures if m.column == "duration_ms" and m.kind == "avg"), None
+        )
+        if latency is not None:
+            return latency, not re.search(r"fastest first|빠른 순", text)
+    return None
+
+
+def _measure_alias(plan: Plan, kind: str) -> str | None:
+    for m in plan.measures:
+        if kind == "count" and m.kind == "count" and m.where is None:
+            return m.alias
+        if kind in ("avg", "max") and m.kind == kind:
+            return m.alias
+        if kind in ("p95", "p99") and m.kind == "percentile" and m.fraction == int(kind[1:]) / 100:
+            return m.alias
+    return None
 
 
 def _traces_crossing(
@@ -329,6 +417,20 @@ def _traces_crossing(
     return plan
 
 
+def _levels_named(text: str) -> list[str]:
+    """The levels that count as errors: ERROR, FATAL when named alone ("fatal crashes"), both
+    when joined ("오류나 치명적 오류", "errors or fatal")."""
+    if not lx.FATAL.search(text):
+        return ["ERROR"]
+    joined = rf"(?:{lx.ERROR.pattern})\s*(?:이나|나|or|and|/|랑|이랑|와|과|및|,)\s*(?:{lx.FATAL.pattern})"
+    joined_back = (
+        rf"(?:{lx.FATAL.pattern})\S*\s*(?:이나|나|or|and|/|랑|이랑|와|과|및|,)\s*(?:{lx.ERROR.pattern})"
+    )
+    if re.search(joined, text, re.IGNORECASE) or re.search(joined_back, text, re.IGNORECASE):
+        return ["ERROR", "FATAL"]
+    return ["FATAL"]
+
+
 def _lists_output_columns(text: str, at_least: int = 4) -> bool:
     """True when the question enumerates several column names separated by list marks."""
     noun = "|".join(re.escape(n) for n in sorted(lx.COLUMN_NOUNS, key=len, reverse=True))
@@ -339,12 +441,13 @@ def _lists_output_columns(text: str, at_least: int = 4) -> bool:
 def _flows(text: str) -> list[str]:
     """Paths a business flow spans ("결제" → checkout and payment), ignoring "in order"."""
     text = lx.IN_ORDER.sub(" ", text)
-    return [
+    found = [
         v
         for word, values in lx.FLOW_CONCEPTS.items()
         if re.search(rf"(?<![a-z]){word}", text)
         for v in values
     ]
+    return list(dict.fromkeys(found))
 
 
 def _number(token: str) -> int:
@@ -360,7 +463,11 @@ def _journey(
     by_column: dict[str, list[Mention]],
 ) -> Plan:
     """The rows of one user's or one trace's activity, in time order."""
-    flows = _flows(text) if not by_column.get("path") else []
+    flows = _flows(text)
+    if flows and all("/" not in m.text for m in by_column.get("path", [])):
+        by_column.pop("path", None)  # "주문결제/결제 쪽 기록": the flow's pages, not one page
+    elif by_column.get("path"):
+        flows = []
     # several values of one column name the scope ("frontend and backend", "views, clicks and
     # submits"), not a filter
     skip = {column for column, found in by_column.items() if len({m.value for m in found}) >= 2}

@@ -31,7 +31,7 @@ _NUM_RE = r"\d+|" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=l
 # "지난 1시간", "최근 30분", "지난 7일간", "1시간 동안", "last 2 hours", "past 7 days", "within 30 minutes"
 _WORD_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS if len(u) > 1), key=len, reverse=True))
 _RELATIVE = re.compile(
-    rf"(?:(?:지난|최근|과거|last|past|previous|within|in\s+the\s+(?:last|past))\s*)?"
+    rf"(?:(?:지난|최근|과거|last|past|previous|trailing|within|in\s+the\s+(?:last|past|trailing))\s*)?"
     # digits take any unit ("2h", "30분"); number words need a spelled-out unit ("two hours", "한 시간")
     # "1-2h ago", "1~2시간 전": a range back in time, as long as its difference
     rf"(?:(?<![a-z0-9])(?:(?P<lo>\d+)\s*[-~–]\s*)?(?P<n>\d+)\s*-?\s*(?P<unit>{_UNIT_RE})"
@@ -42,7 +42,7 @@ _RELATIVE = re.compile(
 )
 # "지난 시간", "last hour", "past day", "this week" (no number)
 _SINGLE = re.compile(
-    r"(?:지난|최근|last|past|this|previous|latest|most recent|recent)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])",
+    r"(?:지난|최근|last|past|this|previous|trailing|latest|most recent|recent)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])",
     re.IGNORECASE,
 )
 _KEYWORDS: dict[str, tuple[str, str | None]] = {
@@ -51,8 +51,6 @@ _KEYWORDS: dict[str, tuple[str, str | None]] = {
     "today": ("DATE_TRUNC('day', NOW())", None),
     "어제": ("DATE_TRUNC('day', NOW()) - INTERVAL '1 day'", "DATE_TRUNC('day', NOW())"),
     "yesterday": ("DATE_TRUNC('day', NOW()) - INTERVAL '1 day'", "DATE_TRUNC('day', NOW())"),
-    "이번 주": ("DATE_TRUNC('week', NOW())", None),
-    "this week": ("DATE_TRUNC('week', NOW())", None),
     "일주일": ("NOW() - INTERVAL '7 days'", None),
 }
 
@@ -114,7 +112,15 @@ def _normalise(question: str) -> str:
     lowered = _SINCE_YESTERDAY.sub(" last 24 hours ", lowered)
     lowered = re.sub(r"(?<!지난 )(?<!최근 )하루\s*(?:치|동안|사이|간|새)", "지난 하루 ", lowered)
     lowered = re.sub(r"방금\s*(?:전\s*)?(?=(?:한|\d+)\s*시간)", "최근 ", lowered)  # "방금 한 시간"
-    return re.sub(r"\b(past|last|previous)-(hour|day|week)\b", r"\1 \2", lowered)
+    lowered = re.sub(r"시간\s*초과", "timeout", lowered)  # a kind of error, not a length of time
+    lowered = re.sub(
+        r"이번\s*주", "지난 7일", lowered
+    )  # "this week": the rolling week, as dashboards show it
+    # "그 앞 하루", "the day before that": the preceding period, as long as it says
+    lowered = re.sub(r"(그\s*앞|그\s*전|직전|이전|바로\s*앞)\s*(?:의\s*)?하루", r"\1 지난 하루", lowered)
+    lowered = re.sub(r"(?:the\s+)?(hour|day|week)\s+before\s+(?:that|it|then)", r"previous \1", lowered)
+    lowered = re.sub(r"\bthis\s+week\b", "last 7 days", lowered)
+    return re.sub(r"\b(past|last|previous|trailing)-(hour|day|week)\b", r"\1 \2", lowered)
 
 
 def parse_window(question: str) -> Window | None:
@@ -190,7 +196,7 @@ def _is_bucket_phrase(text: str, end: int) -> bool:
 
 def parse_bucket(question: str) -> Bucket | None:
     """The time bucket a question groups by ("5분 단위", "hourly"), or None."""
-    lowered = question.lower()
+    lowered = re.sub(r"\b(per|by|each|every)-(?=[a-z])", r"\1 ", question.lower())  # "per-hour"
     match = _N_MINUTE_BUCKET.search(lowered)
     if match:
         token = match.group("n") or match.group("n2") or match.group("n3")
