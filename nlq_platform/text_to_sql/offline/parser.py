@@ -149,7 +149,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
             and not requested
             and not lx.COUNT.search(text)
             and not lx.GROUP_WORD.search(text)
-        )  # fmt: skip
+        )
     ):  # "pull up their records with the time, which system, the address …": rows, not groups
         return _journey(plan, text, users, traces, window, by_column)
     slowest_rows = (
