@@ -165,3 +165,36 @@ def test_a_metadata_dimension_keeps_rows_that_have_it() -> None:
     catalog = {**CATALOG, "metadata_keys": ["browser"]}
     plan = parse("which browsers had the most frontend errors in the past 7 days?", catalog)
     assert ("metadata.browser", "not_null", None) in _filters(plan)
+
+
+def test_chat_shorthand() -> None:
+    plan = parse("err count per env, last hr", CATALOG)
+    assert plan.dimensions == ["environment"] and ("level", "=", "ERROR") in _filters(plan)
+    assert plan.window is not None and "1 hour" in plan.window.start
+    assert parse("FATAL count by svc, past wk", CATALOG).dimensions == ["service"]
+
+
+def test_a_routine_is_not_a_bucket() -> None:
+    assert parse("For the daily health check: how many errors in the last 24 hours?", CATALOG).bucket is None
+
+
+def test_at_least_one_is_existence_not_a_threshold() -> None:
+    plan = parse(
+        "how many unique sessions had at least one ERROR-level frontend log in the last day?", CATALOG
+    )
+    assert plan.having is None and plan.dimensions == []
+
+
+def test_the_side_a_request_started_on() -> None:
+    catalog = {**CATALOG, "log_type": ["FRONTEND", "BACKEND", "WORKER"]}
+    plan = parse(
+        "how many requests in the past hour started in the browser and failed on the backend?", catalog
+    )
+    assert ("log_type", "=", "BACKEND") in _filters(plan) and "FRONTEND" in str(plan.filters)
+    sql = compile_plan(plan, "postgres")
+    assert sql.index("'FRONTEND'") < sql.index("'BACKEND'")  # the subquery finds the starting side
+
+
+def test_values_without_a_measure_are_counted() -> None:
+    plan = parse("checkout submits last 24h?", {**CATALOG, "action_type": ["submit", "click"]})
+    assert [m.kind for m in plan.measures] == ["count"] and ("path", "=", "/checkout") in _filters(plan)

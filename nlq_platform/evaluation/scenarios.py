@@ -18,6 +18,8 @@ VARIANT_FILES = {
     "heldout5": Path(__file__).with_name("heldout5.yaml"),
     "heldout6": Path(__file__).with_name("heldout6.yaml"),
     "heldout7": Path(__file__).with_name("heldout7.yaml"),
+    "heldout8": Path(__file__).with_name("heldout8.yaml"),
+    "heldout9": Path(__file__).with_name("heldout9.yaml"),
 }
 VARIANT_KEYS = frozenset({"paraphrases", "heldout"})  # top-level keys of such files
 CATEGORIES = ("incident", "performance", "journey", "frontend")

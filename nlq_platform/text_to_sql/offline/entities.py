@@ -51,7 +51,8 @@ GLOSSARY: dict[str, str] = {
     "our site": "frontend", "the site": "frontend", "서버 쪽": "backend", "서버쪽": "backend",
     "on a server": "on the backend", "on the server": "on the backend", "on the servers": "on the backend",
     "화면에서 시작": "frontend 시작", "결제 화면": "checkout page", "결제 페이지": "checkout page",
-    "payment page": "checkout page", "payment screen": "checkout page", "눌렀": "click", "누른": "click",
+    "payment page": "checkout page", "payment screen": "checkout page",
+    "db커넥션": "database connection", "디비커넥션": "database connection", "db연결": "database connection", "눌렀": "click", "누른": "click",
 }  # fmt: skip
 #: capitalised abbreviations that are ordinary words in lower case ("be"): glossed only as written
 ABBREVIATIONS: dict[str, str] = {"FE": "frontend", "BE": "backend"}
@@ -64,6 +65,15 @@ class Mention:
     column: str
     value: str
     text: str
+
+
+def expand_shorthand(question: str) -> str:
+    """ "err count per svc, last hr" → "error count per service, last hour"."""
+    for short, long in SHORTHAND.items():
+        question = re.sub(
+            rf"(?<![A-Za-z0-9_/-]){re.escape(short)}(?![A-Za-z_-])", long, question, flags=re.IGNORECASE
+        )
+    return question
 
 
 def _camel_words(value: str) -> str:
@@ -101,6 +111,14 @@ def surface_forms(column: str, value: str, pages: bool = False) -> set[str]:
     return {f for f in forms if len(f) >= 3}
 
 
+#: chat shorthand → the words it stands for ("err count per svc, last hr")
+SHORTHAND: dict[str, str] = {
+    "err": "error", "errs": "errors", "svc": "service", "svcs": "services", "hr": "hour", "hrs": "hours",
+    "wk": "week", "wks": "weeks", "env": "environment", "envs": "environments", "msg": "message",
+    "msgs": "messages", "fn": "function", "fns": "functions", "incl": "including", "w/": "with",
+}  # fmt: skip
+
+
 def english_view(question: str) -> str:
     """The question lower-cased with Korean domain words glossed into English (kept in place).
 
@@ -108,6 +126,7 @@ def english_view(question: str) -> str:
     """
     for short, long in ABBREVIATIONS.items():
         question = re.sub(rf"(?<![A-Za-z]){short}(?![A-Za-z])", f" {long} ", question)
+    question = expand_shorthand(question)
     text = re.sub(r"\([^)]*(?:등|etc\.?|e\.g\.|and so on|\.\.\.|…)[^)]*\)", " ", question.lower())
     text = re.sub(r"(?<![가-힣])젤(?=\s)", "제일", text)  # slang for 제일
     text = re.sub(r"\bmost recent\b", "latest", text)  # "most recent" ranks nothing
@@ -133,10 +152,15 @@ def english_view(question: str) -> str:
     )
     # a parenthesised list of values illustrates the kind named before it: "어떤 방식(GET/POST)"
     text = re.sub(
-        r"(방식|종류|유형|메[서소]드|types?|kinds?|methods?|verbs?)\s*\(\s*[a-z0-9_-]+(?:\s*[,/·]\s*[a-z0-9_-]+)+\s*\)",
+        r"(방식|종류|유형|타입|메[서소]드|심각도|레벨|types?|kinds?|methods?|verbs?|severity|levels?)"
+        r"\s*\(\s*[\w-]+(?:\s*[,/·]\s*[\w-]+)+\s*\)",
         r"\1 ",
         text,
     )
+    text = re.sub(
+        r"프론트\s*(?:·|/|,|와|랑|하고|및)\s*백(?!엔드)", "frontend and backend ", text
+    )  # "프론트·백 로그"
+    text = re.sub(r"\b(frontend|backend|front-end|back-end|web|mobile)\s+dev\b", r"\1 developer", text)
     text = re.sub(r"(?<![a-z])visit(?![a-z])", "session", text)  # "each visit": a session
     for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):
         if korean in text:
@@ -173,7 +197,10 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
     """Every catalog value the question names; longest matches win, no overlaps."""
     text = english_view(question)
     glossed = english_view(re.sub(r"[A-Za-z]+", " ", question))  # only what the glossary added
-    pages = re.search(r"페이지|화면|\bpages?\b|\bscreens?\b", text) is not None
+    # pages are named by their path's word where pages or what users do on them are the subject
+    pages = (
+        re.search(r"페이지|화면|\bpages?\b|\bscreens?\b|\b(?:submit|click|view|navigate)", text) is not None
+    )
     candidates: list[tuple[int, int, str, str, str]] = []  # (start, end, column, value, form)
     for column, values in catalog.items():
         if column == "metadata_keys":  # names of JSONB keys, not values of a column

@@ -87,6 +87,9 @@ LATENCY = words(
     "average time",
     "mean time",
     "평균 시간",
+    "평균 응답",
+    "avg 응답",
+    "응답 평균",
 )
 COUNT = words(
     "몇 건",
@@ -99,6 +102,7 @@ COUNT = words(
     "횟수",
     "개수",
     "갯수",
+    "numbers",
     "how many",
     "count",
     "counts",
@@ -144,6 +148,12 @@ DISTINCT_USERS = words(
     "고유 사용자",
     "고유 유저",
     "고유 고객",
+    "고유 user_id",
+    "unique user_id",
+    "unique user_ids",
+    "distinct user_id",
+    "distinct user_ids",
+    "유니크 user_id",
 )
 # "number of distinct affected users", "how many unique customers", "affected user count"
 _USER_ADJECTIVE = r"(?:distinct|unique|different|affected|impacted|individual|separate|active|real|logged-in)"
@@ -316,7 +326,7 @@ COMPARE = words(
 GROUPING = words("별", "마다", "나눠", "나누어", "by", "per", "each", "which", "what", "breakdown", "split")
 STATUS_CLASS = re.compile(
     r"([45])xx|([45])00번대|(?<![a-z])(server|서버)[\s-]*(?:error|에러|오류)"
-    r"|status(?:[\s_]*code)?s?\s*(?:of|is|>=|≥)?\s*([45])00\s*(?:or more|or above|and above|이상|\+)"
+    r"|status(?:[\s_]*code)?s?\s*(?:of|is|>=|≥|가|이|는)?\s*([45])00\s*(?:or more|or above|and above|이상|\+)"
     r"|status(?:[\s_]*code)?s?\s*(?:>=|≥|=>|at least|of at least)\s*([45])00"
     r"|(?:codes?|responses?|statuses|status)\s+in\s+the\s+([45])00s"
     r"|(?<!\d)([45])00[\s-]*(?:something|ish|range|level|series|class|대)|(?<!\d)([45])00s(?![a-z])",
@@ -399,6 +409,9 @@ IN_ORDER = words(
     "시간 순서",
     "시간순서",
     "오름차순",
+    "오래된 것부터",
+    "오래된 거부터",
+    "먼저 일어난 것부터",
     "일어난 순",
     "발생 순",
 )
@@ -562,7 +575,7 @@ NUMBER_WORDS = {
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 TOP_N = re.compile(
-    rf"(?:top|상위|하위|bottom|up to|at most|limit)\s*{_NUMBER}(?![a-z])"
+    rf"(?:top|상위|하위|탑|bottom|up to|at most|limit)\s*{_NUMBER}(?![a-z])"
     r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만|건(?!\s*(?:이상|넘|초과)))"
     r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명|건)"
     rf"|{_NUMBER}\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"
@@ -580,7 +593,7 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
     "service": ("서비스", "service", "services"),
     "function_name": ("함수", "function", "functions", "function_name"),
     "path": ("엔드포인트", "endpoint", "endpoints", "api", "apis", "경로", "path", "paths", "페이지", "page", "화면",
-             "pages", "url", "urls", "screen", "screens"),
+             "pages", "url", "urls", "screen", "screens", "api 경로", "api path", "api paths", "api 주소"),
     "user_id": ("사용자", "유저", "고객", "user", "users", "customer", "customers", "user_id"),
     "environment": ("환경", "environment", "environments", "env"),
     "service_version": ("버전", "version", "versions", "service_version", "release", "releases",
@@ -588,14 +601,15 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
     "level": ("레벨", "level", "levels", "severity", "심각도"),
     "method": ("메서드", "메소드", "method", "methods", "verb", "verbs", "http verb", "http verbs"),
     "session_id": ("세션", "session", "sessions", "session_id"),
-    "error_type": ("에러 유형", "에러 종류", "오류 유형", "오류 종류", "유형", "종류", "error type", "error types",
+    "error_type": ("에러 유형", "에러 종류", "오류 유형", "오류 종류", "에러 타입", "오류 타입", "에러 type", "오류 type",
+                   "유형", "종류", "error type", "error types",
                    "error_type", "type", "types"),
     "action_type": ("액션", "행동", "action", "actions", "action_type"),
     "log_type": ("로그 타입", "log type", "log_type"),
 }  # fmt: skip
 LIST_SEPARATOR = r"\s*(?:·|,|/|&|\+|×|랑|이랑|와|과|하고|및|\band\b)\s*"
 GROUP_SUFFIX = r"\s*(?:별|단위|마다|당)"
-GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|어떤|어느|각)\s+"
+GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|between|어떤|어느|각)\s+"
 #: up to two words between a grouping word and its noun ("by the user's browser"), themselves no nouns
 GROUP_FILLER = r"(?:[\w-]+\s+|[\w-]+'s\s+)"
 

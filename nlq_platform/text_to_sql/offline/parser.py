@@ -72,7 +72,9 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
         rf"({noun})\s*(?:이|가)?\s*어디",  # "페이지 어디야"
         rf"({noun})\s*(?:top|상위|하위)\s*\d",  # "API top 5"
         rf"(?:top|상위|하위|bottom|slowest|fastest|busiest|worst)\s*(?:\d+|{lx.NUMBER_WORD})\s+(?:[\w-]+\s+)?({noun_list})",  # "top 5 backend paths"
-        rf"({noun})\s*(?:가운데|중에서|중)(?=\s)",  # "경로 가운데 … 다섯 곳"
+        rf"({noun})\s*(?:가운데|중에서|중에|중)(?=\s)",  # "경로 가운데 … 다섯 곳"
+        rf"(?:\d+|한|두|세|네|다섯|열)\s*(?:개|곳|가지)\s*({noun})",  # "다섯 개 경로"
+        rf"({noun})\s*(?:목록|리스트)\S*\s*(?:과|와|이랑|랑|하고)?\s*각",  # "서비스 목록이랑 각각 몇 번"
         rf"({noun})\s*\d+\s*(?:개|곳|가지)",  # "API 5개"
         rf"({noun})\s*(?:와|과|랑)\s*각",  # "서비스와 각 건수"
         rf"({noun}\s*×\s*{noun})",  # "path×error_type count": a cross tabulation
@@ -116,6 +118,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     if "user_id" in dims and lx.DISTINCT_USERS.search(text) and not lx.PER_USER.search(text):
         dims.remove("user_id")  # "number of affected users per type": a measure, not a breakdown
     at_least = None if lx.STATUS_CLASS.search(text) else lx.AT_LEAST_TIMES.search(text)
+    if at_least and re.match(r"(?:at least|최소|적어도)?\s*(?:1|one|한)(?!\d)", at_least.group(0).strip()):
+        at_least = None  # "at least one error": which had any, not a threshold
     if at_least and lx.USERS.search(text) and "user_id" not in dims:
         dims = ["user_id", *dims]  # "에러를 5번 이상 겪은 사용자"
     ranked = lx.MOST.search(text) or (_top_n(text) and not at_least)
@@ -190,8 +194,10 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         primary = Measure(
             "count", "error_count" if about_errors else "request_count" if about_latency else "count"
         )
-    elif listing or mentions:
+    elif listing:
         primary = None
+    elif mentions:  # "checkout submits last 24h?": how many
+        primary = Measure("count", "count")
     else:
         raise NotUnderstood(
             "I could not tell what to measure or list. Try e.g. '지난 1시간 에러 몇 건?' or "
@@ -402,6 +408,9 @@ def _traces_crossing(
         return min((abs(at - e) for e in errors), default=1 << 30)
 
     failing = min(sides, key=distance) if errors else None
+    started = _starting_side(text, sides)
+    if started is not None and len(sides) == 2:  # "started in the browser and failed on the backend"
+        failing = next(m for m in sides if m is not started) if errors else None
     window = window or INCIDENT_WINDOW
     first = next(m for m in sides if m is not failing)
     inner = Plan(columns=["trace_id"], window=window)
@@ -417,14 +426,32 @@ def _traces_crossing(
     return plan
 
 
+def _starting_side(text: str, sides: list[Mention]) -> Mention | None:
+    """The side a request started on: the one after "started in", or before "에서 시작"."""
+    english = re.search(
+        r"(?:start(?:ed|s|ing)?|began|begin(?:s|ning)?|originat\w*)\s+(?:in|on|from|at)\b", text
+    )
+    if english:
+        after = [(text.find(m.text, english.end()), m) for m in sides]
+        after = [(at, m) for at, m in after if at >= 0]
+        return min(after, key=lambda pair: pair[0])[1] if after else None
+    korean = re.search(r"에서\s*(?:시작|출발)", text)
+    if korean:
+        before = [(text.rfind(m.text, 0, korean.start()), m) for m in sides]
+        before = [(at, m) for at, m in before if at >= 0]
+        return max(before, key=lambda pair: pair[0])[1] if before else None
+    return None
+
+
 def _levels_named(text: str) -> list[str]:
     """The levels that count as errors: ERROR, FATAL when named alone ("fatal crashes"), both
     when joined ("오류나 치명적 오류", "errors or fatal")."""
     if not lx.FATAL.search(text):
         return ["ERROR"]
-    joined = rf"(?:{lx.ERROR.pattern})\s*(?:이나|나|or|and|/|랑|이랑|와|과|및|,)\s*(?:{lx.FATAL.pattern})"
+    joiner = r"(?:이나|나|or|and|/|랑|이랑|와|과|및|,|\+|plus|including|포함)"
+    joined = rf"(?:{lx.ERROR.pattern})\S*\s*(?:[^,.;]{{0,25}}?{joiner})\s*(?:{lx.FATAL.pattern})"
     joined_back = (
-        rf"(?:{lx.FATAL.pattern})\S*\s*(?:이나|나|or|and|/|랑|이랑|와|과|및|,)\s*(?:{lx.ERROR.pattern})"
+        rf"(?:{lx.FATAL.pattern})\S*\s*{joiner}\s*(?:{lx.ERROR.pattern})|(?:{lx.FATAL.pattern})\S*\s*포함"
     )
     if re.search(joined, text, re.IGNORECASE) or re.search(joined_back, text, re.IGNORECASE):
         return ["ERROR", "FATAL"]

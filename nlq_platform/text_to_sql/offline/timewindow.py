@@ -108,7 +108,8 @@ _SINCE_YESTERDAY = re.compile(
 
 def _normalise(question: str) -> str:
     """Lower-case, with day-long spans spelled as windows: "하루치", "하루 동안", "past-day"."""
-    lowered = question.lower()
+    lowered = re.sub(r"\b(last|past|previous|trailing|this)\s+(hr|wk)\b",
+                     lambda m: f"{m.group(1)} {'hour' if m.group(2) == 'hr' else 'week'}", question.lower())  # fmt: skip
     lowered = _SINCE_YESTERDAY.sub(" last 24 hours ", lowered)
     lowered = re.sub(r"(?<!지난 )(?<!최근 )하루\s*(?:치|동안|사이|간|새)", "지난 하루 ", lowered)
     lowered = re.sub(r"방금\s*(?:전\s*)?(?=(?:한|\d+)\s*시간)", "최근 ", lowered)  # "방금 한 시간"
@@ -169,13 +170,17 @@ _BUCKET_NOUN = (
     r"|blocks?|periods\b|increments?|steps?|granularity|resolution|segments?)"
 )
 _BUCKET_SUFFIX = re.compile(rf"\s*{_BUCKET_NOUN}")
+#: "the daily health check", "weekly review": a routine the question is for, not a bucket
+_NOT_A_ROUTINE = (
+    r"(?!\s+(?:health|check|review|report|standup|stand-up|meeting|summary|digest|sync|sanity|ops))"
+)
 _BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
-    (re.compile(r"시간대별|시간별|시간마다|시간 단위|매시간|매 시간|hourly|per hour|by hour|each hour|every hour|hour by hour"),
+    (re.compile(rf"시간대별|시간별|시간마다|시간 단위|매시간|매 시간|hourly{_NOT_A_ROUTINE}|per hour|by hour|each hour|every hour|hour by hour"),
      Bucket("hour")),
-    (re.compile(r"일별|일자별|날짜별|하루 단위|일 단위|daily|per day|by day|each day|by date|per date|day by day|하루하루|날마다|매일|일일"),
+    (re.compile(rf"일별|일자별|날짜별|하루 단위|일 단위|daily{_NOT_A_ROUTINE}|per day|by day|each day|by date|per date|day by day|하루하루|날마다|매일|일일"),
      Bucket("day")),
     (re.compile(r"분별|분 단위|분당|per minute|by minute|each minute|every minute|minutely"), Bucket("minute")),
-    (re.compile(r"주별|주 단위|weekly|per week|by week"), Bucket("week")),
+    (re.compile(rf"주별|주 단위|weekly{_NOT_A_ROUTINE}|per week|by week"), Bucket("week")),
 )  # fmt: skip
 _MINUTE_COUNT = r"\d+|five|ten|fifteen|twenty|thirty|다섯|열"
 _N_MINUTE_BUCKET = re.compile(
