@@ -198,3 +198,17 @@ def test_the_side_a_request_started_on() -> None:
 def test_values_without_a_measure_are_counted() -> None:
     plan = parse("checkout submits last 24h?", {**CATALOG, "action_type": ["submit", "click"]})
     assert [m.kind for m in plan.measures] == ["count"] and ("path", "=", "/checkout") in _filters(plan)
+
+
+def test_over_the_previous_day_is_one_window_not_a_comparison() -> None:
+    plan = parse("How many log entries were written at each log level over the previous 24 hours?", CATALOG)
+    assert [m.kind for m in plan.measures] == ["count"] and "24 hours" in plan.window.start
+    plan = parse("errors in the most recent hour and errors in the preceding hour", CATALOG)
+    assert [m.alias for m in plan.measures] == ["recent_error_count", "previous_error_count"]
+
+
+def test_most_to_least_is_descending() -> None:
+    plan = parse(
+        "which five error types showed up most often? list them from most to least frequent", CATALOG
+    )
+    assert plan.order == [("error_count", True)]

@@ -83,3 +83,18 @@ def test_the_period_before_is_as_long_as_it_says() -> None:
         "the past hour with its average over the day before that",
     ):
         assert [w.minutes for w in relative_windows(question)] == [60, 1440]
+
+
+@pytest.mark.parametrize(
+    ("question", "minutes"),
+    [
+        ("error count for the last 60 minutes and for the preceding 60-minute window", [60, 60]),
+        ("mean latency in the last 60 minutes versus the prior 24-hour window", [60, 1440]),
+        ("최근 60분 평균과 그 직전 24시간 구간의 평균", [60, 1440]),
+    ],
+)
+def test_a_span_named_like_a_bucket_is_a_window(question: str, minutes: list[int]) -> None:
+    from nlq_platform.text_to_sql.offline.timewindow import relative_windows
+
+    assert [w.minutes for w in relative_windows(question)][:2] == minutes
+    assert parse_bucket(question) is None

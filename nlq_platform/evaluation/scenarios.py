@@ -20,6 +20,7 @@ VARIANT_FILES = {
     "heldout7": Path(__file__).with_name("heldout7.yaml"),
     "heldout8": Path(__file__).with_name("heldout8.yaml"),
     "heldout9": Path(__file__).with_name("heldout9.yaml"),
+    "heldout10": Path(__file__).with_name("heldout10.yaml"),
 }
 VARIANT_KEYS = frozenset({"paraphrases", "heldout"})  # top-level keys of such files
 CATEGORIES = ("incident", "performance", "journey", "frontend")

@@ -160,6 +160,16 @@ def english_view(question: str) -> str:
     text = re.sub(
         r"프론트\s*(?:·|/|,|와|랑|하고|및)\s*백(?!엔드)", "frontend and backend ", text
     )  # "프론트·백 로그"
+    text = re.sub(
+        r"[가-힣]+\s*\(\s*([a-z_]+_[a-z_]+)\s*\)", r" \1 ", text
+    )  # "함수(function_name)": the column
+    text = re.sub(r"\([^)]*(?:무관|상관\s*없|관계\s*없|regardless|any level|all levels)[^)]*\)", " ", text)
+    # "from most to least frequent": a descending ranking, whatever "least" says
+    text = re.sub(
+        r"(?:from\s+)?(?:most|highest)\s+to\s+(?:least|lowest|fewest)(?:\s+(?:frequent|common))?",
+        "most first",
+        text,
+    )
     text = re.sub(r"\b(frontend|backend|front-end|back-end|web|mobile)\s+dev\b", r"\1 developer", text)
     text = re.sub(r"(?<![a-z])visit(?![a-z])", "session", text)  # "each visit": a session
     for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):
@@ -198,6 +208,7 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
     text = english_view(question)
     glossed = english_view(re.sub(r"[A-Za-z]+", " ", question))  # only what the glossary added
     # pages are named by their path's word where pages or what users do on them are the subject
+    explicit_path = re.search(r"(?<![a-z0-9])/[a-z]", text) is not None  # "/api/v1/orders": no guessing
     pages = (
         re.search(r"페이지|화면|\bpages?\b|\bscreens?\b|\b(?:submit|click|view|navigate)", text) is not None
     )
@@ -214,6 +225,8 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
             if column in CASE_SENSITIVE and value.isupper() and not linked_by_case:
                 continue
             for form in surface_forms(column, value, pages):
+                if column == "path" and explicit_path and not form.startswith("/"):
+                    continue
                 match = _find(form, text)
                 if match:
                     candidates.append((match.start(), match.end(), column, value, form))

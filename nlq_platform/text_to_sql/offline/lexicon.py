@@ -78,7 +78,8 @@ LATENCY = words(
     "longest-running",
     "최장",
     "길었",
-    "걸린",
+    "걸린 시간",
+    "걸린 평균",
     "took",
     "오래 걸",
     "성능",
@@ -235,6 +236,8 @@ P99 = words(
 )
 MAXIMUM = words(
     "최대",
+    "최댓값",
+    "최대값",
     "max",
     "maximum",
     "가장 오래",
@@ -484,13 +487,18 @@ FIRST_LAST = words(
     "when it started",
     "when they started",
     "when they ended",
+    "최초 발생",
+    "최종 발생",
+    "first error",
+    "last error",
 )
 # "start (min created_at) and end (max created_at)", "시작(최초)과 끝": a note may sit between
 FIRST_LAST = re.compile(
     FIRST_LAST.pattern
     + r"|(?<![a-z])(?:start|begin|beginning|started|began|first)(?:\s*\([^)]*\))?\s*(?:and|&|/|,|to)\s*"
     r"(?:end|ending|ended|finish|finished|last)(?![a-z])"
-    r"|(?<![a-z])min(?:imum)?\s*\(?\s*created_at\s*\)?.{0,40}max(?:imum)?\s*\(?\s*created_at",
+    r"|(?<![a-z])min(?:imum)?\s*\(?\s*created_at\s*\)?.{0,40}max(?:imum)?\s*\(?\s*created_at"
+    r"|(?:첫|처음|최초)\s*\S{0,6}\s*(?:시각|시간).{0,20}(?:마지막|최종|끝)\s*\S{0,6}\s*(?:시각|시간)",
     re.IGNORECASE,
 )
 HOW_LONG = words(
@@ -609,7 +617,7 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 LIST_SEPARATOR = r"\s*(?:·|,|/|&|\+|×|랑|이랑|와|과|하고|및|\band\b)\s*"
 GROUP_SUFFIX = r"\s*(?:별|단위|마다|당)"
-GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|between|어떤|어느|각)\s+"
+GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|between|across(?!\s+how)|어떤|어느|각)\s+"
 #: up to two words between a grouping word and its noun ("by the user's browser"), themselves no nouns
 GROUP_FILLER = r"(?:[\w-]+\s+|[\w-]+'s\s+)"
 

@@ -290,7 +290,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.measures = [primary]
     if summary or "session_id" in plan.dimensions:
         _activity_summary(plan, about_errors)
-    elif lx.PREVIOUS.search(text) and len(plan.measures) == 1 and _compare_periods(plan, question):
+    elif _asks_comparison(text, question) and len(plan.measures) == 1 and _compare_periods(plan, question):
         pass
     elif len(plan.measures) == 1:  # one thing asked: complete it the house way
         _conventions(plan, primary, text, by_column)
@@ -371,7 +371,7 @@ def _named_order(text: str, plan: Plan) -> tuple[str, bool] | None:
     match = re.search(r"(?:order(?:ed)?|sort(?:ed)?)\s+by\s+(?:the\s+)?([a-z_]+)", text)
     if match and match.group(1).rstrip("s") in plan.dimensions:  # "ordered by path"
         return match.group(1).rstrip("s"), bool(re.search(r"desc", text[match.end() : match.end() + 15]))
-    if re.search(r"slowest first|느린 순|fastest first|빠른 순", text):
+    if re.search(r"(?:slowest|fastest)\s+(?:[a-z]+\s+)?first|느린 순|빠른 순", text):
         latency = next(
             (m.alias for m in plan.measures if m.column == "duration_ms" and m.kind == "avg"), None
         )
@@ -471,7 +471,7 @@ def _flows(text: str) -> list[str]:
     found = [
         v
         for word, values in lx.FLOW_CONCEPTS.items()
-        if re.search(rf"(?<![a-z]){word}", text)
+        if re.search(rf"(?<![a-z]){word}(?:s|-related)?(?![a-z])", text)
         for v in values
     ]
     return list(dict.fromkeys(found))
@@ -548,6 +548,18 @@ def _journey(
         plan.window = window or (INCIDENT_WINDOW if lx.LAST_ONE.search(text) else PERFORMANCE_WINDOW)
     plan.notes.append("journey")
     return plan
+
+
+_LENGTH_AFTER = re.compile(
+    r"\s*(?:\d+|one|two|three|a|an|한|두|세)?\s*-?\s*(?:hours?|days?|weeks?|minutes?|mins?|h\b|d\b|시간|일|분|주|하루)"
+)
+
+
+def _asks_comparison(text: str, question: str) -> bool:
+    """ "최근 1시간 vs 그 직전 1시간", "the hour before": two periods. "over the previous 24 hours"
+    alone is one window, however it is worded."""
+    several = len(relative_windows(question)) >= 2
+    return any(several or not _LENGTH_AFTER.match(text, m.end()) for m in lx.PREVIOUS.finditer(text))
 
 
 def _compare_periods(plan: Plan, question: str) -> bool:

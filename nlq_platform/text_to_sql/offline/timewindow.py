@@ -31,7 +31,7 @@ _NUM_RE = r"\d+|" + "|".join(sorted((re.escape(w) for w in _NUMBER_WORDS), key=l
 # "지난 1시간", "최근 30분", "지난 7일간", "1시간 동안", "last 2 hours", "past 7 days", "within 30 minutes"
 _WORD_UNIT_RE = "|".join(sorted((re.escape(u) for u in _UNITS if len(u) > 1), key=len, reverse=True))
 _RELATIVE = re.compile(
-    rf"(?:(?:지난|최근|과거|last|past|previous|trailing|within|in\s+the\s+(?:last|past|trailing))\s*)?"
+    rf"(?:(?:지난|최근|과거|last|past|previous|preceding|prior|trailing|within|in\s+the\s+(?:last|past|trailing))\s*)?"
     # digits take any unit ("2h", "30분"); number words need a spelled-out unit ("two hours", "한 시간")
     # "1-2h ago", "1~2시간 전": a range back in time, as long as its difference
     rf"(?:(?<![a-z0-9])(?:(?P<lo>\d+)\s*[-~–]\s*)?(?P<n>\d+)\s*-?\s*(?P<unit>{_UNIT_RE})"
@@ -42,7 +42,7 @@ _RELATIVE = re.compile(
 )
 # "지난 시간", "last hour", "past day", "this week" (no number)
 _SINGLE = re.compile(
-    r"(?:지난|최근|last|past|this|previous|trailing|latest|most recent|recent)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])",
+    r"(?:지난|최근|last|past|this|previous|preceding|prior|trailing|latest|most recent|recent)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])",
     re.IGNORECASE,
 )
 _KEYWORDS: dict[str, tuple[str, str | None]] = {
@@ -141,7 +141,7 @@ def relative_windows(question: str) -> list[Window]:
     lowered = _normalise(question)
     found: list[tuple[int, Window]] = []
     for match in _RELATIVE.finditer(lowered):
-        if _is_bucket_phrase(lowered, match.end()):
+        if _is_bucket_phrase(lowered, match.end()) and not _is_span(lowered, match):
             continue  # "5분 단위" is a bucket, not a window
         if re.search(r"(?:per|every|each)\s*$", lowered[: match.start()]):
             continue  # "errors per 5 min": a bucket size
@@ -171,9 +171,7 @@ _BUCKET_NOUN = (
 )
 _BUCKET_SUFFIX = re.compile(rf"\s*{_BUCKET_NOUN}")
 #: "the daily health check", "weekly review": a routine the question is for, not a bucket
-_NOT_A_ROUTINE = (
-    r"(?!\s+(?:health|check|review|report|standup|stand-up|meeting|summary|digest|sync|sanity|ops))"
-)
+_NOT_A_ROUTINE = r"(?!\s+(?:[a-z-]+\s+)?(?:health|check|review|report|standup|stand-up|meeting|summary|digest|sync|sanity|ops))"
 _BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
     (re.compile(rf"시간대별|시간별|시간마다|시간 단위|매시간|매 시간|hourly{_NOT_A_ROUTINE}|per hour|by hour|each hour|every hour|hour by hour"),
      Bucket("hour")),
@@ -195,6 +193,19 @@ _MINUTE_WORDS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30
 _OFFSET = re.compile(r"\s*(?:전\s*까지|이전(?=\s*(?:\d|한|두|하루)))")  # "한 시간 이전 24시간"
 
 
+#: a length before a bucket noun that still names a window: "그 직전 24시간 구간", "the prior 24-hour window",
+#: "the preceding 60-minute window"
+_SPAN_NOUN = re.compile(r"\s*(?:구간|windows?|periods?|span|stretch)")
+_BEFORE_A_SPAN = re.compile(r"(?:preceding|previous|prior|last|past|직전|이전|그\s*전|그\s*앞|지난|최근)\s*$")
+
+
+def _is_span(text: str, match: re.Match[str]) -> bool:
+    if not _SPAN_NOUN.match(text, match.end()):
+        return False
+    before = text[: match.start()] + " " + match.group(0).split()[0]  # the prefix may be part of the match
+    return bool(_BEFORE_A_SPAN.search(text[: match.start()]) or _BEFORE_A_SPAN.search(before + " "))
+
+
 def _is_bucket_phrase(text: str, end: int) -> bool:
     return _BUCKET_SUFFIX.match(text, end) is not None
 
@@ -203,6 +214,8 @@ def parse_bucket(question: str) -> Bucket | None:
     """The time bucket a question groups by ("5분 단위", "hourly"), or None."""
     lowered = re.sub(r"\b(per|by|each|every)-(?=[a-z])", r"\1 ", question.lower())  # "per-hour"
     match = _N_MINUTE_BUCKET.search(lowered)
+    if match and _BEFORE_A_SPAN.search(lowered[: match.start()]) and _SPAN_NOUN.search(match.group(0)):
+        match = None  # "the preceding 60-minute window": a window, not a bucket size
     if match:
         token = match.group("n") or match.group("n2") or match.group("n3")
         minutes = int(token) if token.isdigit() else _MINUTE_WORDS[token]
