@@ -212,3 +212,15 @@ def test_most_to_least_is_descending() -> None:
         "which five error types showed up most often? list them from most to least frequent", CATALOG
     )
     assert plan.order == [("error_count", True)]
+
+
+def test_a_korean_threshold_on_the_column_is_no_count_threshold() -> None:
+    plan = parse("지난 24시간 백엔드 요청 중 duration_ms가 1000 초과인 건을 엔드포인트별로 세줘", CATALOG)
+    assert ("duration_ms", ">", 1000.0) in _filters(plan) and plan.having is None
+
+
+def test_our_systems_is_the_scope_not_a_breakdown() -> None:
+    assert parse("how many errors have our systems logged over the past hour?", CATALOG).dimensions == []
+    assert parse("for each of our systems, how many errors in the past hour?", CATALOG).dimensions == [
+        "service"
+    ]

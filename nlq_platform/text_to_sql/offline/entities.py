@@ -172,6 +172,11 @@ def english_view(question: str) -> str:
     )
     text = re.sub(r"\b(frontend|backend|front-end|back-end|web|mobile)\s+dev\b", r"\1 developer", text)
     text = re.sub(r"(?<![a-z])visit(?![a-z])", "session", text)  # "each visit": a session
+    text = re.sub(  # "how many errors our systems logged": the scope, not a breakdown
+        r"(?<!each of )(?<!which of )(?<!rank )(?<!across )(?<!for )\bour\s+(?:services|systems)\b(?!\s+by\b)",
+        "our platform",
+        text,
+    )
     for korean, english in sorted(GLOSSARY.items(), key=lambda kv: -len(kv[0])):
         if korean in text:
             text = text.replace(korean, english if not english.isascii() else f" {english} ")
@@ -179,7 +184,7 @@ def english_view(question: str) -> str:
 
 
 _PERCENTILE_LIST = re.compile(
-    r"((?:\d{2}(?:th|번째)?\s*(?:,|and|및|와|과|/)\s*)+\d{2}(?:th|번째)?)\s*(percentiles?|퍼센타일|백분위)"
+    r"((?:\d{2}(?:th|번째)?\s*(?:,|and|및|와|과|/|·)\s*)+\d{2}(?:th|번째)?)\s*(percentiles?|퍼센타일|백분위)"
 )
 
 
@@ -279,6 +284,11 @@ _COLUMN_COMPARISON = re.compile(
     r"duration(?:_ms)?\s*(?P<op>>=|<=|>|<|≥|≤|over|above|greater than|more than|exceeding|under|below|less than)"
     r"\s*(?P<n>\d+(?:\.\d+)?)(?!\s*(?:s\b|초|sec|ms|밀리|millis))"
 )
+#: "duration_ms가 1000 초과": the comparison after the number, Korean style
+_COLUMN_COMPARISON_KO = re.compile(
+    r"duration(?:_ms)?\s*(?:가|이|는|이|값이)?\s*(?P<n>\d+(?:\.\d+)?)\s*(?:ms\s*)?(?P<op>초과|이상|미만|이하)"
+)
+_KO_OPS = {"초과": ">", "이상": ">=", "미만": "<", "이하": "<="}
 _WORD_OPS = {"≥": ">=", "≤": "<=", "over": ">", "above": ">", "greater than": ">", "more than": ">",
              "exceeding": ">", "under": "<", "below": "<", "less than": "<"}  # fmt: skip
 
@@ -287,6 +297,11 @@ def duration_threshold(question: str) -> Threshold | None:
     """A latency threshold, when a duration sits next to a comparison word."""
     lowered = question.lower()
     written = _COLUMN_COMPARISON.search(lowered)  # "duration_ms > 1000": milliseconds, as written
+    korean = _COLUMN_COMPARISON_KO.search(lowered)
+    if korean and not written:
+        return Threshold(
+            op=_KO_OPS[korean.group("op")], value_ms=float(korean.group("n")), text=korean.group(0)
+        )
     if written:
         op = _WORD_OPS.get(written.group("op"), written.group("op"))
         return Threshold(op=op, value_ms=float(written.group("n")), text=written.group(0))

@@ -88,6 +88,9 @@ LATENCY = words(
     "average time",
     "mean time",
     "평균 시간",
+    "avg time",
+    "time spent",
+    "time taken",
     "평균 응답",
     "avg 응답",
     "응답 평균",
@@ -163,6 +166,7 @@ DISTINCT_USERS = re.compile(
     + rf"|(?<![a-z])(?:number|count|how\s+many)\s+(?:of\s+)?(?:{_USER_ADJECTIVE}\s+){{0,2}}(?:users|customers)(?![a-z])"
     rf"|(?<![a-z])(?:distinct|unique|different)\s+(?:{_USER_ADJECTIVE}\s+)?(?:users|customers)(?![a-z])"
     r"|(?<![a-z])(?:affected|impacted)\s+(?:users?|customers?)\s+counts?(?![a-z])"
+    r"|#\s*(?:of\s+)?(?:users|customers)(?![a-z])"
     r"|(?:영향|피해)\S*\s*(?:받은|입은)?\s*(?:사용자|유저|고객)\s*수"
     r"|(?:사용자|유저|고객)\S{0,2}\s*몇\s*분(?!\s*(?:간|동안|전|단위|마다|씩|별|이내))",
     re.IGNORECASE,
@@ -329,7 +333,7 @@ COMPARE = words(
 GROUPING = words("별", "마다", "나눠", "나누어", "by", "per", "each", "which", "what", "breakdown", "split")
 STATUS_CLASS = re.compile(
     r"([45])xx|([45])00번대|(?<![a-z])(server|서버)[\s-]*(?:error|에러|오류)"
-    r"|status(?:[\s_]*code)?s?\s*(?:of|is|>=|≥|가|이|는)?\s*([45])00\s*(?:or more|or above|and above|이상|\+)"
+    r"|status(?:[\s_]*code)?s?\s*(?:of|is|>=|≥|가|이|는)?\s*([45])00\s*(?:or more|or above|and above|or higher|or greater|and up|이상|\+)"
     r"|status(?:[\s_]*code)?s?\s*(?:>=|≥|=>|at least|of at least)\s*([45])00"
     r"|(?:codes?|responses?|statuses|status)\s+in\s+the\s+([45])00s"
     r"|(?<!\d)([45])00[\s-]*(?:something|ish|range|level|series|class|대)|(?<!\d)([45])00s(?![a-z])",
@@ -434,6 +438,9 @@ REQUEST_COUNT = words(
     "call volume",
     "number of calls",
 )
+REQUEST_COUNT = re.compile(
+    REQUEST_COUNT.pattern + r"|요청\S{0,2}\s*몇\s*(?:건|개|번)", re.IGNORECASE
+)  # "요청이 몇 건"
 _COUNT_NUMBER = (
     r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|한|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
 )

@@ -120,6 +120,10 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     at_least = None if lx.STATUS_CLASS.search(text) else lx.AT_LEAST_TIMES.search(text)
     if at_least and re.match(r"(?:at least|최소|적어도)?\s*(?:1|one|한)(?!\d)", at_least.group(0).strip()):
         at_least = None  # "at least one error": which had any, not a threshold
+    if at_least and threshold is not None and at_least.group(0).strip() in question.lower():
+        number = next((g for g in at_least.groups() if g and g[0].isdigit()), None)
+        if number is not None and float(number) == threshold.value_ms:
+            at_least = None  # "duration_ms가 1000 초과": the latency threshold, not a count
     if at_least and lx.USERS.search(text) and "user_id" not in dims:
         dims = ["user_id", *dims]  # "에러를 5번 이상 겪은 사용자"
     ranked = lx.MOST.search(text) or (_top_n(text) and not at_least)
