@@ -51,6 +51,7 @@ def test_offline_engine_answers_every_scenario_in_both_languages(seeded: Setting
         ("heldout9", 0.95),
         ("heldout10", 0.95),
         ("heldout11", 0.95),
+        ("heldout12", 0.95),
     ],
 )
 def test_rephrased_questions_stay_answered(seeded: Settings, name: str, floor: float) -> None:

@@ -22,6 +22,7 @@ VARIANT_FILES = {
     "heldout9": Path(__file__).with_name("heldout9.yaml"),
     "heldout10": Path(__file__).with_name("heldout10.yaml"),
     "heldout11": Path(__file__).with_name("heldout11.yaml"),
+    "heldout12": Path(__file__).with_name("heldout12.yaml"),
 }
 VARIANT_KEYS = frozenset({"paraphrases", "heldout"})  # top-level keys of such files
 CATEGORIES = ("incident", "performance", "journey", "frontend")

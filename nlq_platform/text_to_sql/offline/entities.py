@@ -172,6 +172,7 @@ def english_view(question: str) -> str:
     )
     text = re.sub(r"\b(frontend|backend|front-end|back-end|web|mobile)\s+dev\b", r"\1 developer", text)
     text = re.sub(r"(?<![a-z])visit(?![a-z])", "session", text)  # "each visit": a session
+    text = re.sub(r"(?:1|한)\s*(?:건|번|개)\s*이라도", "하나라도", text)  # existence, not a top-1
     text = re.sub(  # "how many errors our systems logged": the scope, not a breakdown
         r"(?<!each of )(?<!which of )(?<!rank )(?<!across )(?<!for )\bour\s+(?:services|systems)\b(?!\s+by\b)",
         "our platform",

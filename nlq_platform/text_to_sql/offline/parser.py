@@ -42,7 +42,7 @@ PERFORMANCE_WINDOW = Window.last(24, "hour")
 
 
 #: grouping asked in so many words ("서비스별", "per path"), not "for each" of a listing
-_GROUPED = re.compile(r"별|마다|(?<![a-z])(?:by|per)(?![a-z])")
+_GROUPED = re.compile(r"별|마다|(?<![a-z])(?:by(?!\s+(?:duration|latency|response time|time))|per)(?![a-z])")
 
 
 def _top_n(text: str) -> int | None:
@@ -165,7 +165,14 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         and lx.MOST.search(text)
         and not lx.COUNT.search(text)
         and (lx.REQUESTS.search(text) or listing)
-        and (not dims or (re.search(r"\d+\s*건|\b\d+\s+slowest", text) and not _GROUPED.search(text)))
+        and (
+            not dims
+            or (
+                re.search(r"\d+\s*건|\b\d+\s+slowest|\btop\s*\d+", text)
+                and not _GROUPED.search(text)
+                and not lx.AVERAGE.search(text)
+            )
+        )
     )  # fmt: skip  "the 10 slowest requests, with which system and address": rows, not groups
 
     crossing = _traces_crossing(plan, text, by_column, window)
@@ -219,6 +226,15 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     if (users or traces) and dims and "level" in by_column:
         by_column.pop("level")  # "per service: log count, ERROR count": a measure, not a filter
         about_errors = True
+    for (
+        column
+    ) in dims:  # "v2.4.0이 기존 버전보다 나쁜지, 버전별로": the value is context, the column a breakdown
+        if (
+            column in by_column
+            and lx.DIMENSIONS.get(column, re.compile("$^")).search(text)
+            and re.search(r"보다|(?<![a-z])(?:than|versus|vs\.?|compared)(?![a-z])", text)
+        ):
+            by_column.pop(column)
     compared = _compared_column(text, by_column, dims)
     if compared and compared not in dims:
         dims = [*dims, compared] if dims else [compared]
@@ -563,7 +579,10 @@ def _asks_comparison(text: str, question: str) -> bool:
     """ "최근 1시간 vs 그 직전 1시간", "the hour before": two periods. "over the previous 24 hours"
     alone is one window, however it is worded."""
     several = len(relative_windows(question)) >= 2
-    return any(several or not _LENGTH_AFTER.match(text, m.end()) for m in lx.PREVIOUS.finditer(text))
+    return any(
+        several or not (_LENGTH_AFTER.match(text, m.end()) or re.search(r"기\s*$", text[: m.start()]))
+        for m in lx.PREVIOUS.finditer(text)
+    )  # not "타임아웃 나기 전까지": until it happened
 
 
 def _compare_periods(plan: Plan, question: str) -> bool:
