@@ -12,6 +12,7 @@ paths build identical rows whenever the fast one accepts a batch.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -30,6 +31,7 @@ from ingest_service.records import (
 )
 
 _NULL = msgspec.Raw(b"null")
+_EMPTY_OBJECT = re.compile(r"\{[ \t\n\r]*\}\Z")  # JSON whitespace only
 _Text = Annotated[str, msgspec.Meta(min_length=1)]
 
 
@@ -76,7 +78,7 @@ _I_STACK, _I_DURATION = COLUMNS.index("stack_trace"), COLUMNS.index("duration_ms
 
 def decode_rows(data: bytes, now: datetime, bound_service: str | None) -> list[tuple[Any, ...]] | None:
     """Rows for a body of canonical records, or None when the per-record path must decide."""
-    if b"\\u0000" in data:  # NUL is replaced on the per-record path
+    if data.rfind(b"\\u0000") >= 0:  # NUL is replaced on the per-record path (rfind: faster than `in`)
         return None
     try:
         decoded = _DECODER.decode(data)
@@ -85,8 +87,11 @@ def decode_rows(data: bytes, now: datetime, bound_service: str | None) -> list[t
     except msgspec.DecodeError:
         return None
     records = decoded.logs if isinstance(decoded, Envelope) else decoded
-    astuple = msgspec.structs.astuple
-    rows = []
+    # This loop runs for every record the platform ingests: names are bound locally, and each
+    # row is touched only where the wire form differs from the column.
+    astuple, is_datetime, utc = msgspec.structs.astuple, datetime, UTC
+    metadata_text, rows = _metadata_text, []
+    append = rows.append
     try:
         for record in records:
             row = list(astuple(record))
@@ -98,14 +103,15 @@ def decode_rows(data: bytes, now: datetime, bound_service: str | None) -> list[t
             elif bound_service is not None and service != bound_service:
                 return None
             created = row[_I_CREATED]
-            if created.__class__ is not datetime or created.tzinfo is not UTC:
+            if created.__class__ is not is_datetime or created.tzinfo is not utc:
                 row[_I_CREATED] = parse_timestamp(created, now)
             if row[_I_DURATION] is not None:
                 check_duration(row[_I_DURATION])
-            row[_I_METADATA] = _metadata_text(row[_I_METADATA])
+            metadata = row[_I_METADATA]
+            row[_I_METADATA] = None if metadata is _NULL else metadata_text(metadata)
             if row[_I_STACK] is not None:
                 fill_from_stack(row)
-            rows.append(tuple(row))
+            append(tuple(row))
     except RecordError:
         return None
     return rows
@@ -113,11 +119,11 @@ def decode_rows(data: bytes, now: datetime, bound_service: str | None) -> list[t
 
 def _metadata_text(raw: msgspec.Raw) -> str | None:
     """The object's JSON text as sent; null or an empty object store NULL; no other value."""
-    text = bytes(raw)
-    if text == b"null":
-        return None
-    if text[:1] != b"{":
+    text = str(raw, "utf-8")  # msgspec has validated the JSON, so this cannot fail
+    if text[0] != "{":
+        if text == "null":
+            return None
         raise RecordError("metadata must be a JSON object")  # the per-record path reports it
-    if text[1:].strip() == b"}":
+    if _EMPTY_OBJECT.match(text):
         return None
-    return text.decode()
+    return text

@@ -13,18 +13,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
 __all__ = ["FILE_PATH_MAX", "FUNCTION_NAME_MAX", "Frame", "innermost_app_frame"]
 
 FUNCTION_NAME_MAX = 300  # matches the VARCHAR(300) function_name column
 FILE_PATH_MAX = 1000  # matches the VARCHAR(1000) file_path column
 _WINDOW = 64 * 1024  # bytes of input examined per window; bounds the cost of huge inputs
+# An incident logs the same exception over and over: remember recent answers for traces up to
+# this size (a bounded cache: at most _CACHED_TRACES × _CACHEABLE_CHARS characters are kept).
+_CACHED_TRACES = 2048
+_CACHEABLE_CHARS = 16 * 1024
 
 
-@dataclass(frozen=True)
-class Frame:
-    """One stack frame; a field is None when the trace does not say (e.g. anonymous functions)."""
+class Frame(NamedTuple):
+    """One stack frame; a field is None when the trace does not say (e.g. anonymous functions).
+
+    A NamedTuple, not a dataclass: the ingest service builds one per error record, and a tuple is
+    several times cheaper to create.
+    """
 
     function_name: str | None
     file_path: str | None
@@ -40,11 +48,23 @@ def innermost_app_frame(stack_trace: str) -> Frame | None:
     """
     if not isinstance(stack_trace, str) or not stack_trace:
         return None
+    if len(stack_trace) <= _CACHEABLE_CHARS:
+        return _cached_frame(stack_trace)
+    return _find_frame(stack_trace)
+
+
+@lru_cache(maxsize=_CACHED_TRACES)
+def _cached_frame(stack_trace: str) -> Frame | None:
+    return _find_frame(stack_trace)
+
+
+def _find_frame(stack_trace: str) -> Frame | None:
     # Python prints the innermost frame last, so its tail matters most; JS prints it first.
-    for window in _windows(stack_trace, tail_first=True):
-        frame = _python_frame(window)
-        if frame is not None:
-            return _truncate(frame)
+    if _PY_MARKER in stack_trace:  # no Python frame line can match without it
+        for window in _windows(stack_trace, tail_first=True):
+            frame = _python_frame(window)
+            if frame is not None:
+                return _truncate(frame)
     for window in _windows(stack_trace, tail_first=False):
         frame = _js_frame(window)
         if frame is not None:
@@ -66,6 +86,11 @@ def _windows(text: str, *, tail_first: bool) -> list[str]:
 
 def _truncate(frame: Frame) -> Frame:
     """Clip to the database column sizes so the COPY never fails on an over-long value."""
+    function, path = frame.function_name, frame.file_path
+    if (function is None or len(function) <= FUNCTION_NAME_MAX) and (
+        path is None or len(path) <= FILE_PATH_MAX
+    ):
+        return frame
     return Frame(
         function_name=frame.function_name[:FUNCTION_NAME_MAX] if frame.function_name else None,
         file_path=frame.file_path[:FILE_PATH_MAX] if frame.file_path else None,
@@ -78,18 +103,20 @@ def _truncate(frame: Frame) -> Frame:
 # --------------------------------------------------------------------------------------------
 
 _PY_HEADER = "Traceback (most recent call last):"
-# `[ \t|]*` also accepts the "  |   File ..." lines of ExceptionGroup tracebacks. Every part is a
-# simple character class bounded by a literal it cannot contain, so matching is linear.
-_PY_FRAME = re.compile(
-    r'^[ \t|]*File "([^"\r\n]+)", line ([0-9]{1,9})(?![0-9])(?:, in ([^\r\n]+))?',
-    re.MULTILINE,
-)
+_PY_MARKER = 'File "'
+# A frame line is `File "<path>", line <n>[, in <function>]`, indented by `[ \t|]*` (the pipes are
+# ExceptionGroup tracebacks' "  |   File ..."). Every part is a simple character class bounded by
+# a literal it cannot contain, so matching is linear, and no match crosses a line. The pattern
+# starts with a literal so the regex engine can skip ahead to it; the indentation is checked
+# per match (see _python_frame).
+_PY_FRAME = re.compile(r'File "([^"\r\n]+)", line ([0-9]{1,9})(?![0-9])(?:, in ([^\r\n]+))?')
+_PY_INDENT = " \t|"
 _PY_STDLIB = re.compile(r"[\\/]lib[\\/]python[0-9][0-9.]*[\\/]|[\\/]python[0-9]+[\\/]lib[\\/]", re.IGNORECASE)
 
 
 def _python_frame(text: str) -> Frame | None:
     """Pick the frame from the last traceback block (the exception that was finally raised)."""
-    matches = list(_PY_FRAME.finditer(text))
+    matches = [m for m in _PY_FRAME.finditer(text) if _starts_line(text, m.start())]
     if not matches:
         return None
     start = text.rfind(_PY_HEADER)
@@ -101,6 +128,12 @@ def _python_frame(text: str) -> Frame | None:
             if not _is_python_library(match.group(1)):
                 return _python_frame_of(match)
     return _python_frame_of((last_block or matches)[-1])
+
+
+def _starts_line(text: str, start: int) -> bool:
+    """Whether only indentation precedes ``start`` on its line (a frame line, not prose)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return not text[line_start:start].strip(_PY_INDENT)
 
 
 def _python_frame_of(match: re.Match[str]) -> Frame:
@@ -130,6 +163,7 @@ _BARE_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,30}://\S+:[0-9]{1,9}(?::[0-9]{
 _WINDOWS_DRIVE = re.compile(r"/[A-Za-z]:[\\/]")
 _V8_AS_ALIAS = re.compile(r" \[as [^\]]*\]\Z")
 _GECKO_NESTED = re.compile(r"(?:/<)+\Z")
+_WHITESPACE = re.compile(r"\s")
 
 # Locations that name no source file.
 _NO_FILE = frozenset(
@@ -147,8 +181,15 @@ _JS_LIBRARY_PREFIXES = (
 
 
 def _js_frame(text: str) -> Frame | None:
-    """Parse JS stack lines; innermost is first. V8 `at` lines win over `fn@url` lines."""
-    v8: list[Frame] = []
+    """Parse JS stack lines; innermost is first. V8 `at` lines win over `fn@url` lines.
+
+    The first V8 application frame is the answer, so the scan stops there; ``fn@url`` lines are
+    only collected until a V8 frame appears (after one, they can no longer win), and when no
+    line can be a V8 one the first ``fn@url`` application frame is the answer too.
+    """
+    v8_possible = "at " in text
+    seen_v8 = False
+    v8_fallback: Frame | None = None  # the innermost V8 library frame that has a file
     gecko: list[Frame] = []
     for raw in text.splitlines():
         line = raw.strip()
@@ -156,13 +197,22 @@ def _js_frame(text: str) -> Frame | None:
             continue
         if line.startswith("at "):
             frame = _parse_v8(line[3:].strip())
-            if frame is not None:
-                v8.append(frame)
-        elif not v8:
+            if frame is None:
+                continue
+            seen_v8 = True
+            if frame.file_path is not None:
+                if not _is_js_library(frame.file_path):
+                    return frame
+                if v8_fallback is None:
+                    v8_fallback = frame
+        elif not seen_v8:
             frame = _parse_gecko(line)
-            if frame is not None:
-                gecko.append(frame)
-    return _first_app_frame(v8 or gecko)
+            if frame is None:
+                continue
+            if not v8_possible and frame.file_path is not None and not _is_js_library(frame.file_path):
+                return frame
+            gecko.append(frame)
+    return v8_fallback if seen_v8 else _first_app_frame(gecko)
 
 
 def _first_app_frame(frames: Iterable[Frame]) -> Frame | None:
@@ -217,7 +267,7 @@ def _parse_gecko(line: str) -> Frame | None:
     function, location = line[:at], line[at + 1 :]
     # Real names have no spaces except Safari's "global code" / "module code" / "eval code";
     # this keeps prose such as "mail me at bob@example.com:25" from parsing as a frame.
-    if any(ch.isspace() for ch in function) and not function.endswith(" code"):
+    if _WHITESPACE.search(function) and not function.endswith(" code"):
         return None
     file_path, line_no = _split_location(location)
     if line_no is None and location != "[native code]":

@@ -113,20 +113,10 @@ class Store:
                     if seen is not None:
                         return WriteResult(accepted=seen, duplicate=True)
                 try:
-                    async with conn.transaction():
-                        failed = await self._copy(conn, rows, 0)
-                        accepted = len(rows) - len(failed)
-                        if idempotency_key is not None:
-                            won = await conn.fetchval(
-                                "INSERT INTO ingest_batches (idempotency_key, accepted, rejected) "
-                                "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
-                                idempotency_key,
-                                accepted,
-                                len(failed),
-                            )
-                            if won is None:
-                                raise _Duplicate
-                    return WriteResult(accepted=accepted, failed=failed)
+                    try:
+                        return await self._commit(conn, rows, idempotency_key, isolate=False)
+                    except ROW_ERRORS:  # the database refused a row: find it (and any others)
+                        return await self._commit(conn, rows, idempotency_key, isolate=True)
                 except _Duplicate:
                     seen = await conn.fetchval(
                         "SELECT accepted FROM ingest_batches WHERE idempotency_key = $1", idempotency_key
@@ -134,6 +124,42 @@ class Store:
                     return WriteResult(accepted=seen or 0, duplicate=True)
         except UNAVAILABLE_ERRORS as exc:
             raise StoreUnavailable(describe(exc)) from exc
+
+    async def _commit(
+        self,
+        conn: asyncpg.Connection,
+        rows: Sequence[tuple[Any, ...]],
+        idempotency_key: str | None,
+        *,
+        isolate: bool,
+    ) -> WriteResult:
+        """One transaction: the COPY and the Idempotency-Key, committed together or not at all.
+
+        The first attempt COPYs the whole batch directly (the common case: every row is good).
+        ``isolate`` is the second attempt after the database refused a row: each COPY then runs
+        in a savepoint and a refused one is bisected, so only the bad rows are left out.
+        """
+        async with conn.transaction():
+            if isolate:
+                failed = await self._copy(conn, rows, 0)
+            else:
+                if rows:
+                    await conn.copy_records_to_table(
+                        "logs", records=rows, columns=COLUMNS, timeout=self._db_timeout
+                    )
+                failed = []
+            accepted = len(rows) - len(failed)
+            if idempotency_key is not None:
+                won = await conn.fetchval(
+                    "INSERT INTO ingest_batches (idempotency_key, accepted, rejected) "
+                    "VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1",
+                    idempotency_key,
+                    accepted,
+                    len(failed),
+                )
+                if won is None:
+                    raise _Duplicate
+        return WriteResult(accepted=accepted, failed=failed)
 
     async def _copy(
         self, conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]], offset: int

@@ -125,6 +125,32 @@ def test_mixed_batch_stores_good_and_reports_bad_by_index(ingest: IngestServer, 
     assert run_sql(clean_logs, "SELECT count(*) AS n FROM logs")[0]["n"] == 3
 
 
+@pytest.mark.parametrize("idempotency_key", [None, "db-refusal-batch"])
+def test_a_record_the_database_refuses_is_isolated_and_reported(
+    ingest: IngestServer, clean_logs: str, idempotency_key: str | None
+) -> None:
+    """Valid JSON the service accepts but PostgreSQL cannot store (a jsonb number beyond numeric's
+    range): the first COPY fails, the batch is retried with bisection, and only that row is lost."""
+    good = {"message": "ok", "service": "order-api", "log_type": "BACKEND", "metadata": {"n": 1}}
+    records = [json.dumps(good)] * 4
+    records[2] = records[2].replace('{"n": 1}', '{"n": 1e1000000}')  # json.dumps cannot write it
+    raw = ("[" + ",".join(records) + "]").encode()
+    headers = {**AUTH, "Content-Type": "application/json"}
+    if idempotency_key:
+        headers["Idempotency-Key"] = idempotency_key
+    resp = httpx.post(f"{ingest.url}/logs", content=raw, headers=headers, timeout=30)
+    assert resp.status_code == 200, resp.text
+    body = resp.json()
+    assert body["accepted"] == 3
+    assert [r["index"] for r in body["rejected"]] == [2]
+    assert "database refused the record" in body["rejected"][0]["error"]
+    assert run_sql(clean_logs, "SELECT count(*) AS n FROM logs")[0]["n"] == 3
+    if idempotency_key:
+        again = httpx.post(f"{ingest.url}/logs", content=raw, headers=headers, timeout=30).json()
+        assert (again["accepted"], again["duplicate"]) == (3, True)
+        assert run_sql(clean_logs, "SELECT count(*) AS n FROM logs")[0]["n"] == 3
+
+
 def test_stack_trace_fills_function_and_file(ingest: IngestServer, clean_logs: str) -> None:
     v8 = (
         "TypeError: Cannot read properties of undefined (reading 'total')\n"
