@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -32,6 +33,36 @@ ROW_ERRORS: tuple[type[BaseException], ...] = (
     ValueError,
     TypeError,
 )
+
+
+#: PostgreSQL stores timestamptz as microseconds since this moment.
+_PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _timestamptz_to_pg(moment: datetime) -> tuple[int]:
+    # Rows hold aware UTC datetimes (the validators guarantee it): one subtraction, no offsets.
+    return ((moment - _PG_EPOCH) // _MICROSECOND,)
+
+
+def _timestamptz_from_pg(value: tuple[int]) -> datetime:
+    return _PG_EPOCH + timedelta(microseconds=value[0])
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    """Encode timestamptz from its microsecond count (asyncpg's ``tuple`` format).
+
+    asyncpg's default encoder compares every value with ±infinity and converts its time zone
+    first; profiling the service under load put that at about a sixth of the COPY encoding
+    cost. Ingested times are always finite and already UTC.
+    """
+    await conn.set_type_codec(
+        "timestamptz",
+        schema="pg_catalog",
+        encoder=_timestamptz_to_pg,
+        decoder=_timestamptz_from_pg,
+        format="tuple",
+    )
 
 
 class StoreUnavailable(Exception):
@@ -76,6 +107,7 @@ class Store:
                     timeout=self._db_timeout,
                     command_timeout=self._db_timeout,
                     max_inactive_connection_lifetime=60,
+                    init=_init_connection,
                 )
         return self._pool
 

@@ -91,6 +91,23 @@ def test_a_valid_batch_lands_with_every_field_intact(ingest: IngestServer, clean
     assert web["method"] is None and web["duration_ms"] is None and web["deleted"] is False
 
 
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("1999-12-31T23:59:59.999999Z", "1999-12-31T23:59:59.999999+00:00"),  # before PostgreSQL's epoch
+        ("2000-01-01T00:00:00Z", "2000-01-01T00:00:00+00:00"),
+        ("2026-03-29T03:30:00.5+09:00", "2026-03-28T18:30:00.500000+00:00"),
+        ("9999-12-31T23:59:59.999999Z", "9999-12-31T23:59:59.999999+00:00"),
+    ],
+)
+def test_timestamps_are_stored_to_the_microsecond(
+    ingest: IngestServer, clean_logs: str, sent: str, stored: str
+) -> None:
+    record = {"message": "tick", "service": "clock", "log_type": "WORKER", "created_at": sent}
+    assert post(ingest, [record]).json()["accepted"] == 1
+    assert run_sql(clean_logs, "SELECT created_at FROM logs")[0]["created_at"].isoformat() == stored
+
+
 def test_mixed_batch_stores_good_and_reports_bad_by_index(ingest: IngestServer, clean_logs: str) -> None:
     good = {"message": "ok", "service": "order-api", "log_type": "BACKEND"}
     batch = [
