@@ -32,6 +32,7 @@ from ingest_service.records import (
 
 _NULL = msgspec.Raw(b"null")
 _EMPTY_OBJECT = re.compile(r"\{[ \t\n\r]*\}\Z")  # JSON whitespace only
+_EMPTY_SECOND_CHARS = frozenset(" \t\n\r}")  # what can follow "{" in an empty object
 _Text = Annotated[str, msgspec.Meta(min_length=1)]
 
 
@@ -124,6 +125,6 @@ def _metadata_text(raw: msgspec.Raw) -> str | None:
         if text == "null":
             return None
         raise RecordError("metadata must be a JSON object")  # the per-record path reports it
-    if _EMPTY_OBJECT.match(text):
+    if text[1] in _EMPTY_SECOND_CHARS and _EMPTY_OBJECT.match(text):  # a key's quote, mostly
         return None
     return text
