@@ -44,6 +44,7 @@ def test_local_cluster_lifecycle(local_home: Path) -> None:
     url = nlq("db", "url", env=env).stdout.strip()
     assert url.startswith("postgresql://nlq:") and url.endswith(f":{env['NLQ_PG_PORT']}/nlq")
     assert "nlq_reader" in nlq("db", "url", "--role", "reader", env=env).stdout
+    assert "nlq_app" in nlq("db", "url", "--role", "app", env=env).stdout
 
     migrated = nlq("db", "migrate", env=env)
     assert migrated.returncode == 0 and "applied 0002_logs_table" in migrated.stdout

@@ -35,9 +35,11 @@ def down() -> None:
 
 
 @db.command()
-@click.option("--role", type=click.Choice(["owner", "ingest", "reader"]), default="owner", show_default=True)
+@click.option(
+    "--role", type=click.Choice(["owner", "ingest", "reader", "app"]), default="owner", show_default=True
+)
 def url(role: str) -> None:
-    """Print the DSN (owner by default; --role for the ingest or read-only role)."""
+    """Print the DSN (owner by default; --role for the ingest, read-only or analyst-app role)."""
     dsns = dsn_mod.resolve(get_settings())
     click.echo(getattr(dsns, role))
 
