@@ -171,14 +171,17 @@ class Store:
         ``isolate`` is the second attempt after the database refused a row: each COPY then runs
         in a savepoint and a refused one is bisected, so only the bad rows are left out.
         """
+        if idempotency_key is None and not isolate:
+            # A single COPY is its own transaction, all or nothing: no BEGIN/COMMIT round trips.
+            if rows:
+                await self._copy_rows(conn, rows)
+            return WriteResult(accepted=len(rows))
         async with conn.transaction():
             if isolate:
                 failed = await self._copy(conn, rows, 0)
             else:
                 if rows:
-                    await conn.copy_records_to_table(
-                        "logs", records=rows, columns=COLUMNS, timeout=self._db_timeout
-                    )
+                    await self._copy_rows(conn, rows)
                 failed = []
             accepted = len(rows) - len(failed)
             if idempotency_key is not None:
@@ -193,6 +196,9 @@ class Store:
                     raise _Duplicate
         return WriteResult(accepted=accepted, failed=failed)
 
+    async def _copy_rows(self, conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        await conn.copy_records_to_table("logs", records=rows, columns=COLUMNS, timeout=self._db_timeout)
+
     async def _copy(
         self, conn: asyncpg.Connection, rows: Sequence[tuple[Any, ...]], offset: int
     ) -> list[tuple[int, str]]:
@@ -201,9 +207,7 @@ class Store:
             return []
         try:
             async with conn.transaction():
-                await conn.copy_records_to_table(
-                    "logs", records=rows, columns=COLUMNS, timeout=self._db_timeout
-                )
+                await self._copy_rows(conn, rows)
             return []
         except ROW_ERRORS as exc:
             if len(rows) == 1:
