@@ -107,16 +107,16 @@ _PY_MARKER = 'File "'
 # A frame line is `File "<path>", line <n>[, in <function>]`, indented by `[ \t|]*` (the pipes are
 # ExceptionGroup tracebacks' "  |   File ..."). Every part is a simple character class bounded by
 # a literal it cannot contain, so matching is linear, and no match crosses a line. The pattern
-# starts with a literal so the regex engine can skip ahead to it; the indentation is checked
-# per match (see _python_frame).
-_PY_FRAME = re.compile(r'File "([^"\r\n]+)", line ([0-9]{1,9})(?![0-9])(?:, in ([^\r\n]+))?')
-_PY_INDENT = " \t|"
+# starts at the newline before the line (the text is searched with one prepended), a literal the
+# regex engine can skip ahead to, where `^` in MULTILINE mode is tried at every character.
+_PY_FRAME = re.compile(r'\n[ \t|]*File "([^"\r\n]+)", line ([0-9]{1,9})(?![0-9])(?:, in ([^\r\n]+))?')
 _PY_STDLIB = re.compile(r"[\\/]lib[\\/]python[0-9][0-9.]*[\\/]|[\\/]python[0-9]+[\\/]lib[\\/]", re.IGNORECASE)
 
 
 def _python_frame(text: str) -> Frame | None:
     """Pick the frame from the last traceback block (the exception that was finally raised)."""
-    matches = [m for m in _PY_FRAME.finditer(text) if _starts_line(text, m.start())]
+    # With the newline prepended, a match starts at the index its line starts at in ``text``.
+    matches = list(_PY_FRAME.finditer("\n" + text))
     if not matches:
         return None
     start = text.rfind(_PY_HEADER)
@@ -128,12 +128,6 @@ def _python_frame(text: str) -> Frame | None:
             if not _is_python_library(match.group(1)):
                 return _python_frame_of(match)
     return _python_frame_of((last_block or matches)[-1])
-
-
-def _starts_line(text: str, start: int) -> bool:
-    """Whether only indentation precedes ``start`` on its line (a frame line, not prose)."""
-    line_start = text.rfind("\n", 0, start) + 1
-    return not text[line_start:start].strip(_PY_INDENT)
 
 
 def _python_frame_of(match: re.Match[str]) -> Frame:
