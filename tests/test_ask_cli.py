@@ -18,7 +18,7 @@ from nlq_platform.text_to_sql.executor import ExecutionError, run_readonly
 from tests.support.pg import INGEST_PASSWORD, READER_PASSWORD, TestPostgres
 
 NLQ = str(Path(sys.executable).parent / "nlq")
-KEYS = {"question", "engine", "sql", "columns", "rows", "answer", "error", "elapsed_ms"}
+KEYS = {"question", "engine", "sql", "reading", "columns", "rows", "answer", "error", "elapsed_ms"}
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,8 @@ def print_answer(answer: Answer, as_json: bool) -> None:
     if as_json:
         click.echo(orjson.dumps(answer.to_json()).decode())
         return
+    if answer.reading:
+        click.secho(f"reading: {answer.reading}", dim=True)
     if answer.sql:
         click.secho(answer.sql, fg="cyan")
     if answer.error:

@@ -24,8 +24,21 @@ OUTCOMES = {
     "guard_refused": "guard refused",
     "invalid_sql": "no valid SQL",
     "not_understood": "not understood",
+    "refused_ok": "refused (unanswerable), naming the words",
+    "refused_vague": "refused (unanswerable), without naming the words",
+    "answered_unanswerable": "answered a question the data cannot answer",
     "engine_error": "engine error",
     "gold_error": "gold query failed",
+}
+#: how an outcome counts for the user: right, an honest "I don't understand", or wrong
+VERDICTS = {
+    "correct": "correct",
+    "refused_ok": "correct",
+    "not_understood": "refused",
+    "refused_vague": "refused",
+    "invalid_sql": "refused",
+    "guard_refused": "refused",
+    "gold_error": "not scored",
 }
 MAX_TEXT = 200  # longest string value kept in a diff (stack traces, messages)
 
@@ -114,6 +127,11 @@ class EvalReport:
         return [item for item in self.items if item.outcome == "gold_error"]
 
     @property
+    def judged(self) -> dict[str, Any]:
+        """correct / refused / wrong over every question."""
+        return judged(self.items)
+
+    @property
     def strict_accuracy(self) -> float:
         return _score(self.items, "strict")["accuracy"]
 
@@ -170,15 +188,17 @@ class EvalReport:
             f"engine **{self.engine}** · {n_scenarios} scenarios × {'+'.join(self.languages)} = "
             f"{len(self.items)} questions · {self.scenarios_path} · {self.elapsed_s:.1f} s",
             "",
-            "| slice | n | strict EX | subset EX | NL→SQL p50 | NL→SQL p95 |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| slice | n | strict EX | subset EX | correct | refused | wrong | NL→SQL p50 | NL→SQL p95 |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for name, items in self.table_rows():
             strict, subset = _score(items, "strict"), _score(items, "subset")
             latency = _latency(items)
             label = f"**{name}**" if name == "overall" else name
+            verdicts = judged(items)
             lines.append(
                 f"| {label} | {len(items)} | {_ratio(strict)} | {_ratio(subset)} "
+                f"| {verdicts['correct']} | {verdicts['refused']} | {verdicts['wrong']} "
                 f"| {_ms(latency['p50'])} | {_ms(latency['p95'])} |"
             )
         counts = Counter(item.outcome for item in self.items)
@@ -231,9 +251,27 @@ def _latency(items: list[ItemResult]) -> dict[str, Any]:
     }
 
 
+def verdict(item: ItemResult) -> str:
+    """correct, refused (with a reason) or wrong — what the user got."""
+    return VERDICTS.get(item.outcome, "wrong")
+
+
+def judged(items: list[ItemResult]) -> dict[str, Any]:
+    """Counts of correct, refused and wrong answers, and the share of wrong ones."""
+    counts = Counter(verdict(item) for item in items)
+    scored = len(items) - counts["not scored"]
+    return {
+        "correct": counts["correct"],
+        "refused": counts["refused"],
+        "wrong": counts["wrong"],
+        "wrong_rate": round(counts["wrong"] / scored, 4) if scored else 0.0,
+    }
+
+
 def _slice_dict(items: list[ItemResult]) -> dict[str, Any]:
     strict, subset = _score(items, "strict"), _score(items, "subset")
     return {
+        "judged": judged(items),
         "strict": {**strict, "accuracy": round(strict["accuracy"], 4)},
         "subset": {**subset, "accuracy": round(subset["accuracy"], 4)},
         "latency_ms": _latency(items),

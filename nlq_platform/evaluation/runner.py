@@ -15,6 +15,7 @@ own only to read the live schema when there is no metadata cache document.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -260,6 +261,8 @@ class _Run:
         )
         generated = await self.generate(question)
         item.generation_ms, item.validation_ms = generated.generation_ms, generated.validation_ms
+        if not scenario.answerable:
+            return _judge_refusal(item, generated)
         executed: str | None = None
         if generated.generation is not None:
             item.predicted_sql = generated.generation.sql
@@ -319,6 +322,12 @@ class _Run:
         assert self.context is not None
         items: list[ItemResult] = []
         for scenario in self.scenarios:
+            if not scenario.answerable:
+                for lang in self.langs:
+                    items.append(await self.evaluate(scenario, lang, None, None))
+                    if self.progress is not None:
+                        self.progress(items[-1])
+                continue
             try:
                 gold_sql: str | None = guard(
                     scenario.sql, self.context.schema, default_limit=self.settings.query_limit
@@ -337,6 +346,25 @@ class _Run:
                     "and fresh? nlq eval seed)"
                 )
         return items
+
+
+#: a refusal names what it did not understand: a quoted word or phrase of the question
+_NAMED = re.compile(r'"[^"]+"')
+
+
+def _judge_refusal(item: ItemResult, generated: _Generated) -> ItemResult:
+    """A question the data cannot answer: refusing it, naming the words, is the right answer."""
+    if generated.generation is not None:
+        item.outcome = "answered_unanswerable"
+        item.predicted_sql = generated.generation.sql
+        item.error = "answered a question the data cannot answer"
+    elif isinstance(generated.error, NotUnderstood | InvalidSQL):
+        item.error = str(generated.error)
+        item.outcome = "refused_ok" if _NAMED.search(item.error) else "refused_vague"
+        item.strict = item.subset = item.outcome == "refused_ok"
+    else:
+        item.outcome, item.error = "engine_error", f"{type(generated.error).__name__}: {generated.error}"
+    return item
 
 
 def _age(delta: timedelta) -> str:

@@ -25,9 +25,16 @@ VARIANT_FILES = {
     "heldout12": Path(__file__).with_name("heldout12.yaml"),
 }
 VARIANT_KEYS = frozenset({"paraphrases", "heldout"})  # top-level keys of such files
+#: questions the data cannot answer, which the engine must refuse: {unanswerable: [{id, kind, ko, en, why}]}
+UNANSWERABLE_PATH = Path(__file__).with_name("unanswerable.yaml")
+#: sets of new intents, each a scenarios file of its own (first measured before any tuning)
+BLIND_INTENT_FILES = {
+    "blind_intents1": Path(__file__).with_name("blind_intents1.yaml"),
+    "blind_intents2": Path(__file__).with_name("blind_intents2.yaml"),
+}
 CATEGORIES = ("incident", "performance", "journey", "frontend")
 _REQUIRED = ("id", "category", "question", "question_en", "sql")
-_OPTIONAL = ("order",)
+_OPTIONAL = ("order", "answerable")
 
 
 class ScenarioError(ValueError):
@@ -42,6 +49,8 @@ class Scenario:
     question_en: str  # an English variant of the same question
     sql: str  # gold PostgreSQL
     order: bool = False  # row order is part of the answer
+    #: False for a question the data cannot answer: the right outcome is a refusal
+    answerable: bool = True
 
 
 def load_scenarios(path: Path | None = None) -> list[Scenario]:
@@ -55,6 +64,8 @@ def load_scenarios(path: Path | None = None) -> list[Scenario]:
         raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
     if isinstance(data, dict) and VARIANT_KEYS & set(data):
         return _expand_variants(path, data)
+    if isinstance(data, dict) and "unanswerable" in data:
+        return _unanswerable(path, data["unanswerable"])
     items = data.get("scenarios") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise ScenarioError(f"{path}: expected a top-level 'scenarios' list")
@@ -87,10 +98,11 @@ def _parse(item: Any, where: str) -> Scenario:
         raise ScenarioError(
             f"{where}: category must be one of {', '.join(CATEGORIES)} (got {values['category']!r})"
         )
-    order = item.get("order", False)
-    if not isinstance(order, bool):
-        raise ScenarioError(f"{where}: 'order' must be true or false")
-    return Scenario(order=order, **values)
+    flags = {name: item.get(name, default) for name, default in (("order", False), ("answerable", True))}
+    for name, value in flags.items():
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{where}: '{name}' must be true or false")
+    return Scenario(**flags, **values)
 
 
 def _expand_variants(path: Path, data: dict[str, Any]) -> list[Scenario]:
@@ -117,4 +129,21 @@ def _expand_variants(path: Path, data: dict[str, Any]) -> list[Scenario]:
                     gold.order,
                 )
             )
+    return scenarios
+
+
+def _unanswerable(path: Path, entries: Any) -> list[Scenario]:
+    """Questions to be refused: scenario ``<id>`` with no gold SQL, its ``kind`` as category."""
+    if not isinstance(entries, list) or not entries:
+        raise ScenarioError(f"{path}: 'unanswerable' must be a non-empty list")
+    scenarios = []
+    for index, entry in enumerate(entries, start=1):
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(k), str) and entry[k].strip() for k in ("id", "ko", "en")
+        ):
+            raise ScenarioError(f"{path}: entry #{index} needs non-empty 'id', 'ko' and 'en'")
+        kind = str(entry.get("kind") or "unanswerable")
+        scenarios.append(
+            Scenario(entry["id"], kind, entry["ko"].strip(), entry["en"].strip(), "", answerable=False)
+        )
     return scenarios

@@ -37,7 +37,14 @@ CATALOG_COLUMNS: tuple[str, ...] = (
     "method",
     "action_type",
     "service_version",
+    "function_name",
+    "file_path",
 )
+#: a JSONB key with at most this many distinct text values is a catalog column of its own
+#: ("metadata.browser": Chrome, Safari …); more (job ids) are identifiers, not vocabulary
+METADATA_VALUE_LIMIT = 50
+#: messages logged at least this often are event names ("checkout_completed", "click add_to_cart")
+MESSAGE_MIN_COUNT = 20
 
 
 async def fetch_table(conn: asyncpg.Connection, table: str, schema: str = "public") -> Table | None:
@@ -85,7 +92,50 @@ async def fetch_value_catalog(
     metadata = table.column("metadata")
     if metadata is not None and metadata.type == "jsonb":
         catalog["metadata_keys"] = await _metadata_keys(conn, table)
+        catalog.update(await _metadata_values(conn, table))
+    if table.column("message") is not None:
+        catalog["message"] = await _event_messages(conn, table)
     return catalog
+
+
+async def _metadata_values(
+    conn: asyncpg.Connection, table: Table, sample: int = 20_000
+) -> dict[str, list[dict[str, Any]]]:
+    """Per JSONB key of the newest rows: its top text values (``metadata.<key>``) when it has
+    few, and the keys whose values are numbers (``metadata_numeric_keys``: load_ms, amount …),
+    so that questions can filter on "Safari" and average "load_ms"."""
+    order = "ORDER BY id DESC" if table.column("id") else ""
+    rows = await conn.fetch(
+        f"SELECT e.key, jsonb_typeof(e.value) AS kind, e.value #>> '{{}}' AS value, count(*) AS n "
+        f'FROM (SELECT metadata FROM "{table.table_id}" WHERE metadata IS NOT NULL {order} '
+        f"LIMIT {int(sample)}) AS recent, jsonb_each(recent.metadata) AS e "
+        "GROUP BY 1, 2, 3 ORDER BY 1, n DESC, 3"
+    )
+    values: dict[str, list[dict[str, Any]]] = {}
+    numeric: dict[str, int] = {}
+    for r in rows:
+        if r["kind"] == "number":
+            numeric[r["key"]] = numeric.get(r["key"], 0) + r["n"]
+        elif r["kind"] == "string":
+            values.setdefault(r["key"], []).append({"value": r["value"], "count": r["n"]})
+    catalog = {
+        f"metadata.{key}": found for key, found in values.items() if len(found) <= METADATA_VALUE_LIMIT
+    }
+    catalog["metadata_numeric_keys"] = [
+        {"value": key, "count": n} for key, n in sorted(numeric.items(), key=lambda kv: -kv[1])
+    ]
+    return catalog
+
+
+async def _event_messages(conn: asyncpg.Connection, table: Table, limit: int = 100) -> list[dict[str, Any]]:
+    """The frequent short messages: the event names of the data ("checkout_completed")."""
+    live = "AND deleted = FALSE" if table.column("deleted") else ""
+    rows = await conn.fetch(
+        f'SELECT message AS value, count(*) AS n FROM "{table.table_id}" '
+        f"WHERE length(message) <= 48 {live} GROUP BY 1 HAVING count(*) >= {MESSAGE_MIN_COUNT} "
+        f"ORDER BY n DESC, 1 LIMIT {int(limit)}"
+    )
+    return [{"value": r["value"], "count": r["n"]} for r in rows]
 
 
 async def _metadata_keys(

@@ -31,6 +31,9 @@ class Generation:
     engine: str
     #: engine-specific detail: the offline plan, the model's explanation, repair attempts …
     details: dict[str, Any] = field(default_factory=dict)
+    #: how the question was understood, in one sentence of its language: every condition and
+    #: every default taken ("errors = level ERROR · payment-api · last 1 hour (default …)")
+    reading: str = ""
 
 
 class Engine(Protocol):

@@ -34,6 +34,8 @@ class Answer:
     question: str
     engine: str
     sql: str | None = None
+    #: the engine's reading of the question (see Generation.reading)
+    reading: str = ""
     columns: list[str] = field(default_factory=list)
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     answer: str = ""
@@ -162,6 +164,7 @@ class TextToSQL:
 
             generation = await asyncio.to_thread(engine.generate, question, context, validate)
             answer.details = generation.details
+            answer.reading = generation.reading
             return await self._execute(generation.sql, answer, context, started)
         except Exception as exc:  # an analyst sees a sentence, never a traceback
             return _failed(answer, exc, started)

@@ -52,6 +52,11 @@ GLOSSARY: dict[str, str] = {
     "on a server": "on the backend", "on the server": "on the backend", "on the servers": "on the backend",
     "화면에서 시작": "frontend 시작", "결제 화면": "checkout page", "결제 페이지": "checkout page",
     "payment page": "checkout page", "payment screen": "checkout page",
+    "사파리": "safari", "크롬": "chrome", "파이어폭스": "firefox", "삼성 인터넷": "samsung internet",
+    "삼성인터넷": "samsung internet", "엣지": "edge", "아이폰": "ios", "안드로이드": "android",
+    "모바일": "mobile", "데스크톱": "desktop", "데스크탑": "desktop", "route": "endpoint",
+    "routes": "endpoints", "라우트": "엔드포인트", "응답 코드": "status code", "상태 코드값": "status code",
+    "http status": "status code", "people": "users", "to pay": "to make a payment", "person": "user", "visitors": "users", "visitor": "user", "사람": "사용자",
     "db커넥션": "database connection", "디비커넥션": "database connection", "db연결": "database connection", "눌렀": "click", "누른": "click",
 }  # fmt: skip
 #: capitalised abbreviations that are ordinary words in lower case ("be"): glossed only as written
@@ -85,9 +90,28 @@ def _camel_words(value: str) -> str:
 _ENUM_ALIASES = {"environment": enums.ENVIRONMENT_ALIASES}
 
 
+#: columns of code and event names: linked only as written, and only when the value is an
+#: identifier ("process_payment", "renderVariantPicker", "checkout_completed"), never a plain word
+#: ("request") that questions use in its ordinary sense
+IDENTIFIER_COLUMNS = frozenset({"function_name", "file_path", "message"})
+_IDENTIFIER = re.compile(r"[_./]|[a-z][A-Z]")
+#: an event message: a verb and the event's identifier ("click add_to_cart", "submit place_order")
+_EVENT = re.compile(r"^(?:click|submit|view|page_view|navigate)\s+(\S*[_/]\S*)$")
+
+
+def _identifier_forms(column: str, value: str) -> set[str]:
+    forms = {value.lower()} if _IDENTIFIER.search(value) else set()
+    event = _EVENT.match(value) if column == "message" else None
+    if event:
+        forms.add(event.group(1).lower())
+    return forms
+
+
 def surface_forms(column: str, value: str, pages: bool = False) -> set[str]:
     """How a question may spell ``value``: as is, with spaces for - and _, CamelCase split,
     for error types without the trailing "error", and the enum aliases ingest accepts."""
+    if column in IDENTIFIER_COLUMNS:
+        return {f for f in _identifier_forms(column, value) if len(f) >= 3}
     forms = {value.lower()}
     aliases = _ENUM_ALIASES.get(column, {})
     forms.update(a for a, canonical in aliases.items() if canonical == value and len(a) >= 3 and a.isalpha())
@@ -116,6 +140,7 @@ SHORTHAND: dict[str, str] = {
     "err": "error", "errs": "errors", "svc": "service", "svcs": "services", "hr": "hour", "hrs": "hours",
     "wk": "week", "wks": "weeks", "env": "environment", "envs": "environments", "msg": "message",
     "msgs": "messages", "fn": "function", "fns": "functions", "incl": "including", "w/": "with",
+    "req": "request", "reqs": "requests", "resp": "response",
 }  # fmt: skip
 
 
@@ -132,6 +157,7 @@ def english_view(question: str) -> str:
     text = re.sub(r"\bmost recent\b", "latest", text)  # "most recent" ranks nothing
     text = re.sub(r"백분위\s*수", "백분위", text)  # a percentile, not a count ("수")
     text = re.sub(r"\b(?:the )?most (?:sluggish|slow)\b", "slowest", text)  # ranks latency, not frequency
+    text = re.sub(r"(\d+(?:th)?)-(percentile)", r"\1 \2", text)  # "95th-percentile"
     text = _PERCENTILE_LIST.sub(_spell_percentiles, text)  # "50, 95, 99 퍼센타일": one each
     levels = r"(?:trace|debug|info|warn|warning|error|fatal)"
     text = re.sub(
@@ -220,7 +246,7 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
     )
     candidates: list[tuple[int, int, str, str, str]] = []  # (start, end, column, value, form)
     for column, values in catalog.items():
-        if column == "metadata_keys":  # names of JSONB keys, not values of a column
+        if column in ("metadata_keys", "metadata_numeric_keys"):  # names of JSONB keys, not values
             continue
         for value in values:
             linked_by_case = (

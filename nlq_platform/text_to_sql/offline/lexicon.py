@@ -94,6 +94,8 @@ LATENCY = words(
     "평균 응답",
     "avg 응답",
     "응답 평균",
+    "속도",
+    "speed",
 )
 COUNT = words(
     "몇 건",
@@ -591,7 +593,9 @@ NUMBER_WORDS = {
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 TOP_N = re.compile(
-    rf"(?:top|상위|하위|탑|bottom|up to|at most|limit)\s*{_NUMBER}(?![a-z])"
+    rf"(?:top|상위|하위|탑|bottom|up to|at most|limit|max|maximum of|최대)\s*{_NUMBER}(?![a-z])"
+    rf"|(?<![a-z])(?:latest|last|newest|most recent|first|slowest|fastest|oldest)\s+{_NUMBER}(?![a-z0-9])(?!\s*(?:hours?|minutes?|mins?|days?|weeks?|h|m|d)(?![a-z]))"
+    rf"|{_NUMBER}\s*(?:max|rows|entries|lines|results|items|줄|행)(?![a-z])"
     r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만|건(?!\s*(?:이상|넘|초과)))"
     r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명|건)"
     rf"|{_NUMBER}\s+(?:slowest|fastest|most|busiest|worst|highest|lowest|largest|biggest|top|users|services|"

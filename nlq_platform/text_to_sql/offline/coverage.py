@@ -1,0 +1,339 @@
+"""Every word accounted for: recognisers claim spans of the question, and content words that no
+recogniser claims make the engine refuse instead of answering another question.
+
+The recognisers are the grammar the parser understands — the lexicon's concepts, the time
+grammar, value linking against the catalog, identifiers and thresholds — run over the same
+normalised text (:func:`entities.english_view`) the parser reads. Function words and politeness
+are claimed by :mod:`.stopwords`. What is left is reported with its closest catalog matches, so
+the refusal says what was not understood and what might have been meant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from types import ModuleType
+
+from nlq_platform.text_to_sql.offline import claims, entities, timewindow
+from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.stopwords import is_stop_english, is_stop_korean
+from nlq_platform.text_to_sql.offline.tokens import Token, tokenize
+
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Leftover:
+    """Words of the question no recogniser claimed, with what the catalog holds that is close."""
+
+    words: str
+    suggestions: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        if not self.suggestions:
+            return f'"{self.words}"'
+        return f'"{self.words}" — did you mean {" or ".join(self.suggestions)}?'
+
+
+def _patterns_of(module: ModuleType) -> Iterator[re.Pattern[str]]:
+    """Every compiled pattern a module defines, also inside dicts and tuples of them."""
+
+    def walk(value: object) -> Iterator[re.Pattern[str]]:
+        if isinstance(value, re.Pattern):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from walk(item)
+        elif isinstance(value, tuple | list):
+            for item in value:
+                yield from walk(item)
+
+    for name, value in vars(module).items():
+        if not name.startswith("__"):
+            yield from walk(value)
+
+
+def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    phrases = sorted({p.lower() for p in phrases if p and p.strip()}, key=len, reverse=True)
+    if not phrases:
+        return None
+    return lx.words(*phrases)
+
+
+@lru_cache(maxsize=1)
+def _grammar() -> tuple[re.Pattern[str], ...]:
+    """The fixed recognisers: lexicon, time grammar, entity shapes, grouping words."""
+    patterns = [*_patterns_of(lx), *_patterns_of(timewindow), *_patterns_of(entities), *_patterns_of(claims)]
+    patterns.append(re.compile(lx.GROUP_PREFIX.rstrip("\\s+"), re.IGNORECASE))
+    patterns.append(re.compile(lx.GROUP_SUFFIX, re.IGNORECASE))
+    patterns.append(re.compile(lx.NUMBER_WORD, re.IGNORECASE))
+    nouns = [w for ws in lx.DIMENSION_NOUNS.values() for w in ws]
+    glosses = [*entities.GLOSSARY.values(), *entities.SHORTHAND.values(), *entities.ABBREVIATIONS.values()]
+    time_words = [
+        *timewindow._KEYWORDS,
+        *timewindow._NUMBER_WORDS,
+        *timewindow._UNITS,
+        *timewindow._MINUTE_WORDS,
+    ]
+    words = [*nouns, *lx.COLUMN_NOUNS, *lx.FLOW_CONCEPTS, *lx.NUMBER_WORDS, *time_words, *glosses, "metadata"]
+    phrase = _phrase_pattern(w for w in words if not w.startswith("'"))
+    if phrase is not None:
+        patterns.append(phrase)
+    return tuple(patterns)
+
+
+def claimed_spans(view: str, question: str, catalog: dict[str, list[str]]) -> list[Span]:
+    """Spans of ``view`` (the parser's text of ``question``) that some recogniser claims."""
+    spans: list[Span] = []
+    for pattern in _grammar():
+        spans.extend(m.span() for m in pattern.finditer(view) if m.end() > m.start())
+    for mention in entities.link_values(question, catalog):
+        for match in re.finditer(re.escape(mention.text), view):
+            end = match.end()
+            suffix = re.match(r"(?:e?s|t?ed|ing)(?![a-z])", view[end:])
+            spans.append((match.start(), end + (suffix.end() if suffix else 0)))
+    keys = [k for k in catalog.get("metadata_keys", []) if isinstance(k, str)]
+    key_pattern = _phrase_pattern(
+        [f for k in keys for f in (k, k.replace("_", " "), f"{k}s", f"{k.replace('_', ' ')}s")]
+    )
+    if key_pattern is not None:
+        spans.extend(m.span() for m in key_pattern.finditer(view))
+    if "status_code" in keys:
+        spans.extend(m.span() for m in claims.STATUS_WORDS.finditer(view))
+    for condition, pattern in _CONDITIONAL:
+        if condition(view):
+            spans.extend(m.span() for m in pattern.finditer(view))
+    return spans
+
+
+#: words of change ("worse", "늘었", "spiked") are understood where the question compares
+#: periods or values or asks for a series; words of releases ("new", "canary", "배포") where it
+#: is about versions
+_CHANGE = claims.inflected(
+    "worse",
+    "better",
+    "regress",
+    "regressed",
+    "regression",
+    "increase",
+    "increased",
+    "decrease",
+    "decreased",
+    "rise",
+    "rose",
+    "fell",
+    "fall",
+    "drop",
+    "dropped",
+    "climb",
+    "climbing",
+    "spike",
+    "spiked",
+    "trend",
+    "trending",
+    "trended",
+    "move",
+    "moved",
+    "change",
+    "changed",
+    "slow down",
+    "slowed",
+    "slowed down",
+    "speed up",
+    "sped up",
+    "improve",
+    "improved",
+    "vary",
+    "varied",
+    "differ",
+    "stay",
+    "stayed",
+    "more",
+    "fewer",
+    "less",
+    "늘",
+    "줄",
+    "변했",
+    "변해",
+    "변화",
+    "나빠",
+    "나쁜",
+    "더 나쁜",
+    "좋아",
+    "좋",
+    "올라가",
+    "내려가",
+    "증가",
+    "감소",
+    "증감",
+    "몰렸",
+    "몰려",
+    "몰리",
+    "튀",
+    "움직였",
+    "느려",
+    "빨라",
+    "저하",
+    "악화",
+    "개선",
+    "increasing",
+    "decreasing",
+    "rising",
+    "달라",
+    "달라졌",
+    "다른",
+    "growing",
+    "shrinking",
+)
+_RELEASE = claims.inflected(
+    "new",
+    "newer",
+    "old",
+    "older",
+    "canary",
+    "deploy",
+    "deployed",
+    "deployment",
+    "release",
+    "rollout",
+    "roll back",
+    "baseline",
+    "current",
+    "previous",
+    "새",
+    "신규",
+    "기존",
+    "카나리",
+    "배포",
+    "이전",
+    "구",
+    "running",
+    "worse",
+    "better",
+    "나빠",
+    "나빠졌",
+    "나쁜",
+    "더 나쁜",
+    "regress",
+    "regressed",
+    "slower",
+    "faster",
+)
+
+
+def _compares(view: str) -> bool:
+    return bool(lx.COMPARE.search(view) or lx.TREND.search(view) or lx.PREVIOUS.search(view)
+                or timewindow.parse_bucket(view) is not None)  # fmt: skip
+
+
+def _about_versions(view: str) -> bool:
+    return bool(
+        lx.DIMENSIONS["service_version"].search(view)
+        or re.search(r"\bv\d+\.\d|release|deploy|canary|rollout|roll back|배포|카나리|릴리스|릴리즈", view)
+    )
+
+
+#: time prepositions are understood where the time grammar read a window: "since an hour ago",
+#: "within the last day", "1시간 안에", "그 사이"
+_TIME_PREPOSITIONS = claims.inflected(
+    "since", "within", "until", "till", "before", "ago", "전", "사이", "이내"
+)
+_TIME_PREPOSITIONS = re.compile(_TIME_PREPOSITIONS.pattern + r"|안(?=에|으로)", re.IGNORECASE)
+
+
+def _windowed(view: str) -> bool:
+    return timewindow.parse_window(view) is not None
+
+
+def _about_traces(view: str) -> bool:
+    return bool(lx.TRACE_WORD.search(view))
+
+
+_CONDITIONAL = (
+    (_about_traces, claims.inflected("both", "둘 다")),
+    (_compares, _CHANGE),
+    (_about_versions, _RELEASE),
+    (_windowed, _TIME_PREPOSITIONS),
+)
+
+
+def _is_content(token: Token) -> bool:
+    if token.tag == "SL":
+        return not is_stop_english(token.lemma) and not is_stop_english(token.text)
+    if token.tag in ("SN", "ID"):
+        return True
+    if token.tag == "SY":
+        return False
+    return not is_stop_korean(token.lemma, token.tag)
+
+
+def _covered(token: Token, spans: list[Span]) -> bool:
+    inside = sum(max(0, min(token.end, e) - max(token.start, s)) for s, e in spans)
+    return inside * 2 >= token.end - token.start
+
+
+def leftovers(view: str, question: str, catalog: dict[str, list[str]]) -> list[Leftover]:
+    """Content words of ``view`` that no recogniser claims, adjacent ones joined into phrases."""
+    spans = _merge(claimed_spans(view, question, catalog))
+    groups: list[list[Token]] = []
+    previous: Token | None = None
+    for token in tokenize(view):
+        if not _is_content(token) or _covered(token, spans):
+            previous = None
+            continue
+        if previous is not None and groups and token.start - previous.end <= 1:
+            groups[-1].append(token)
+        else:
+            groups.append([token])
+        previous = token
+    found = []
+    for group in groups:
+        words = view[group[0].start : group[-1].end]
+        found.append(Leftover(words=_original_case(words, question), suggestions=suggest(words, catalog)))
+    return found
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def _original_case(words: str, question: str) -> str:
+    match = re.search(re.escape(words), question, re.IGNORECASE)
+    return match.group(0) if match else words
+
+
+def suggest(words: str, catalog: dict[str, list[str]], limit: int = 2) -> tuple[str, ...]:
+    """Catalog values and metadata keys close to ``words``: "samsung" → browser = 'Samsung Internet'."""
+    needle = words.lower().strip()
+    if len(needle) < 3:
+        return ()
+    scored: list[tuple[float, str]] = []
+    for column, values in catalog.items():
+        if column.startswith("metadata_numeric"):
+            continue
+        for value in values:
+            if not isinstance(value, str):
+                continue
+            if column == "metadata_keys":
+                label = f"the metadata key {value!r}"
+            elif column.startswith("metadata."):
+                label = f"{column.split('.', 1)[1]} = {value!r} (metadata)"
+            else:
+                label = f"{column} = {value!r}"
+            candidate = value.lower()
+            score = difflib.SequenceMatcher(None, needle, candidate).ratio()
+            if needle in candidate or (candidate in needle and len(candidate) >= 4):
+                score = max(score, 0.8)
+            if score >= 0.72:
+                scored.append((score, label))
+    scored.sort(key=lambda pair: -pair[0])
+    return tuple(dict.fromkeys(label for _, label in scored))[:limit]

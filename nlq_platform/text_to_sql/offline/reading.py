@@ -1,0 +1,118 @@
+"""The reading: one sentence, in the question's language, saying how the engine understood the
+question — every condition, every grouping and every default it took — built from the plan, so
+that an analyst can see at a glance whether the answer is to the question they asked.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
+from nlq_platform.text_to_sql.offline.timewindow import Window
+
+_HANGUL = re.compile(r"[가-힣]")
+
+_MEASURES = {
+    "en": {"count": "number of rows", "count_distinct": "distinct {col}", "avg": "average {col}",
+           "max": "max {col}", "min": "min {col}", "sum": "sum of {col}", "percentile": "p{pct} {col}",
+           "error_rate": "error rate %", "share": "share %", "first_seen": "first seen",
+           "last_seen": "last seen"},
+    "ko": {"count": "건수", "count_distinct": "{col} 수(중복 제외)", "avg": "{col} 평균", "max": "{col} 최댓값",
+           "min": "{col} 최솟값", "sum": "{col} 합계", "percentile": "{col} p{pct}", "error_rate": "에러율 %",
+           "share": "비율 %", "first_seen": "처음 발생 시각", "last_seen": "마지막 발생 시각"},
+}  # fmt: skip
+_OPS = {"=": "=", "!=": "≠", ">": ">", ">=": "≥", "<": "<", "<=": "≤"}
+
+
+def language_of(question: str) -> str:
+    return "ko" if _HANGUL.search(question) else "en"
+
+
+def _column(column: str | None) -> str:
+    if not column:
+        return "rows"
+    return column.split(".", 1)[1] + " (metadata)" if column.startswith("metadata.") else column
+
+
+def _measure(m: Measure, lang: str) -> str:
+    template = _MEASURES[lang].get(m.kind, m.alias)
+    text = template.format(col=_column(m.column), pct=round((m.fraction or 0) * 100))
+    if m.where:
+        text += f" [{m.where}]"
+    return text
+
+
+def _filter(f: Filter, lang: str) -> str | None:
+    column = _column(f.column)
+    match f.op:
+        case "not_null":
+            return None  # the rows that have a value: implied by grouping or measuring it
+        case "in":
+            return f"{column} ∈ {{{', '.join(map(str, f.value))}}}"
+        case "like_any":
+            joiner = " 또는 " if lang == "ko" else " or "
+            return f"{column} ~ " + joiner.join(f"*{v}*" for v in f.value)
+        case "= subquery" | "in subquery":
+            return "trace 조건 (하위 질의)" if lang == "ko" else "traces chosen by a subquery"
+        case "null":
+            return f"{column} 없음" if lang == "ko" else f"no {column}"
+    return f"{column} {_OPS.get(f.op, f.op)} {f.value}"
+
+
+def _window(window: Window | None, default: str | None, lang: str) -> str:
+    if window is None:
+        return "기간 제한 없음" if lang == "ko" else "all time (no window)"
+    if window.minutes:
+        text = _length(window.minutes, lang)
+        text = f"최근 {text}" if lang == "ko" else f"last {text}"
+    else:
+        text = window.text or window.start
+    if default:
+        text += f" ({default})"
+    return text
+
+
+def _length(minutes: int, lang: str) -> str:
+    for size, en, ko in (
+        (10080, "week", "주"),
+        (1440, "day", "일"),
+        (60, "hour", "시간"),
+        (1, "minute", "분"),
+    ):
+        if minutes % size == 0:
+            n = minutes // size
+            return f"{n}{ko}" if lang == "ko" else f"{n} {en}{'s' if n != 1 else ''}"
+    return f"{minutes} min"
+
+
+def reading(plan: Plan, question: str, default_window: str | None = None) -> str:
+    """ "errors = level ERROR · payment-api · last 1 hour (default for incident questions) · per 5
+    minutes" — the plan in words; ``default_window`` names the convention when the window was
+    not asked for."""
+    lang = language_of(question)
+    parts: list[str] = []
+    if plan.is_listing:
+        shown = ", ".join(plan.columns)
+        parts.append(f"행 목록: {shown}" if lang == "ko" else f"rows: {shown}")
+    else:
+        parts.append(" · ".join(_measure(m, lang) for m in plan.measures))
+    parts += [text for f in plan.filters if (text := _filter(f, lang))]
+    parts.append(_window(plan.window, default_window, lang))
+    if plan.bucket is not None:
+        size = _length(
+            plan.bucket.minutes * {"minute": 1, "hour": 60, "day": 1440, "week": 10080}[plan.bucket.unit],
+            lang,
+        )
+        parts.append(f"{size} 단위" if lang == "ko" else f"per {size}")
+    if plan.dimensions:
+        dims = ", ".join(_column(d) for d in plan.dimensions)
+        parts.append(f"{dims}별" if lang == "ko" else f"by {dims}")
+    if plan.having is not None:
+        measure, op, value = plan.having
+        parts.append(f"{_measure(measure, lang)} {_OPS.get(op, op)} {value:g}")
+    if plan.order:
+        keys = ", ".join(f"{key} {'↓' if desc else '↑'}" for key, desc in plan.order)
+        parts.append(f"정렬 {keys}" if lang == "ko" else f"ordered by {keys}")
+    if plan.limit is not None:
+        parts.append(f"상위 {plan.limit}개" if lang == "ko" else f"first {plan.limit}")
+    return " · ".join(p for p in parts if p)
