@@ -19,6 +19,7 @@ def inflected(*stems: str) -> re.Pattern[str]:
     korean = sorted((s for s in stems if not s.isascii()), key=len, reverse=True)
     parts = []
     if english:
+        english += [s[:-1] for s in english if s.endswith("e") and len(s) > 3]  # "take" → taking
         body = "|".join(re.escape(s).replace(r"\ ", r"\s+") for s in english)
         parts.append(rf"(?<![a-z])(?:{body})(?:s|es|ed|d|ing|ting|ning|ped|red)?(?![a-z])")
     if korean:
@@ -72,6 +73,10 @@ ORDERING = inflected(
     "먼저",
     "동률",
     "첫",
+    "order of appearance",
+    "appearance",
+    "이른",
+    "늦은",
 )
 #: verbs of a row happening to someone or somewhere: the relation every count already is
 OCCURRENCE = inflected(
@@ -242,6 +247,18 @@ OCCURRENCE = inflected(
     "respond",
     "responded",
     "responding",
+    "pile up",
+    "piled up",
+    "piling up",
+    "건드렸",
+    "건드린",
+    "지났",
+    "지나",
+    "지난 순서",
+    "crash",
+    "crashed",
+    "crashes",
+    "crash hard",
 )
 #: counting each thing once: "distinct users", "고유 사용자", "중복 없이"
 DISTINCT = inflected(
@@ -327,6 +344,10 @@ PRESENTATION = inflected(
     "non-null",
     "not null",
     "줄 세워",
+    "지점",
+    "동작",
+    "재생",
+    "하나",
 )
 #: the situation a question is asked in, which filters nothing: "for the postmortem", "신입인데"
 CONTEXT = inflected(
@@ -552,6 +573,23 @@ CONTEXT = inflected(
     "stay",
     "stayed",
     "next",
+    "hotspot",
+    "hotspots",
+    "convert",
+    "conversion",
+    "performer",
+    "performers",
+    "잡",
+    "잡으려",
+    "잡아서",
+    "i'm new",
+    "new here",
+    "new to the team",
+    "new to",
+    "went off",
+    "go off",
+    "goes off",
+    "리스트업",
 )
 #: "가장 많이", "제일 높은", "hit hardest", "noisiest": a ranking, read with the measure it ranks
 RANKING = inflected(
@@ -576,6 +614,12 @@ RANKING = inflected(
     "최고",
     "유독",
     "자주",
+    "불안정",
+    "안정",
+    "unstable",
+    "stable",
+    "flaky",
+    "flakiest",
 )
 #: a count of occurrences: "5 times", "at least once", "몇 차례"
 COUNTING = inflected("time", "times", "once", "twice", "차례", "회")
@@ -614,6 +658,11 @@ TIMING = inflected(
     "새벽",
     "clock",
     "첫",
+    "time series",
+    "series",
+    "timeline",
+    "빈도",
+    "frequency",
 )
 #: grouping verbs: "묶어서", "쪼개서", "grouped by", "split", "분포"
 GROUPING = inflected(
@@ -652,6 +701,15 @@ GROUPING = inflected(
     "무관",
     "상관없이",
     "방식",
+    "가리지 말고",
+    "가리지 않고",
+    "구분 없이",
+    "상관없이",
+    "몰려",
+    "몰린",
+    "몰렸",
+    "aligned",
+    "aligned to",
 )
 #: the nouns of what users do on pages, glossed by the catalog's action values
 ACTIONS = inflected("form", "button", "폼", "양식", "버튼", "attempt", "tried", "try", "시도")
@@ -736,7 +794,18 @@ STATUS_WORDS = inflected(
 AT_LEAST_ONE = re.compile(r"(?:>=|≥|at least)\s*(?:1|one)(?![0-9])", re.IGNORECASE)
 #: "긴 API", "길게 걸린": the length of a request
 LONG = inflected(
-    "긴", "길게", "길었", "long", "longer", "longest", "lengthy", "hung", "hang", "wait", "waited"
+    "긴",
+    "길게",
+    "길었",
+    "long",
+    "longer",
+    "longest",
+    "lengthy",
+    "hung",
+    "hang",
+    "wait",
+    "waiteddurations",
+    "taking",
 )
 #: no window at all: "in total", "ever", "지금까지", "전체 기간"
 ALL_TIME = inflected(
@@ -766,5 +835,10 @@ ALL_TIME = inflected(
 LAST_TIME = re.compile(
     r"\blast time\b|when was the (?:last|latest|most recent)|when did .* last\b|most recent time"
     r"|마지막(?:으로)?[^?.]*언제|언제[^?.]*마지막",
+    re.IGNORECASE,
+)
+#: an HTTP status written as a number: "HTTP 500", "status 404", "5xx"
+HTTP_STATUS = re.compile(
+    r"(?:http|status|code|응답|코드)\s*[1-5]\d\d(?!\d)|[1-5]\d\d\s*(?:responses?|errors?|응답|에러|status|codes?)",
     re.IGNORECASE,
 )

@@ -82,26 +82,23 @@ def dimension_sql(column: str) -> tuple[str, str]:
 
 
 def filter_sql(f: Filter) -> str:
-    if "." in f.column and f.op == "not_null":
-        return f"{column_sql(f.column)} IS NOT NULL"
-    if "." in f.column:
-        numeric = isinstance(f.value, int | float)
-        return f"{column_sql(f.column, numeric)} {f.op} {quote_literal(f.value)}"
+    numeric = isinstance(f.value, int | float) and not isinstance(f.value, bool)
+    column = column_sql(f.column, numeric) if "." in f.column else f.column
     match f.op:
         case "not_null":
-            return f"{f.column} IS NOT NULL"
+            return f"{column} IS NOT NULL"
         case "null":
-            return f"{f.column} IS NULL"
+            return f"{column} IS NULL"
         case "in":
-            return f"{f.column} IN ({', '.join(quote_literal(v) for v in f.value)})"
+            return f"{column} IN ({', '.join(quote_literal(v) for v in f.value)})"
         case "like_any":
-            return "(" + " OR ".join(f"{f.column} LIKE {quote_literal(f'%{v}%')}" for v in f.value) + ")"
+            return "(" + " OR ".join(f"{column} LIKE {quote_literal(f'%{v}%')}" for v in f.value) + ")"
         case "= subquery":
-            return f"{f.column} = ({f.value})"
+            return f"{column} = ({f.value})"
         case "in subquery":
-            return f"{f.column} IN ({f.value})"
+            return f"{column} IN ({f.value})"
         case "=" | "!=" | ">" | ">=" | "<" | "<=":
-            return f"{f.column} {f.op} {quote_literal(f.value)}"
+            return f"{column} {f.op} {quote_literal(f.value)}"
     raise ValueError(f"unknown filter op {f.op}")
 
 

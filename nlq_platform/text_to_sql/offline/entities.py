@@ -158,6 +158,7 @@ def english_view(question: str) -> str:
     text = re.sub(r"백분위\s*수", "백분위", text)  # a percentile, not a count ("수")
     text = re.sub(r"\b(?:the )?most (?:sluggish|slow)\b", "slowest", text)  # ranks latency, not frequency
     text = re.sub(r"(\d+(?:th)?)-(percentile)", r"\1 \2", text)  # "95th-percentile"
+    text = re.sub(r"\b(past|last|previous|trailing)-(hour|day|week)\b", r"\1 \2", text)  # "past-day"
     text = _PERCENTILE_LIST.sub(_spell_percentiles, text)  # "50, 95, 99 퍼센타일": one each
     levels = r"(?:trace|debug|info|warn|warning|error|fatal)"
     text = re.sub(

@@ -235,6 +235,11 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
             and re.search(r"보다|(?<![a-z])(?:than|versus|vs\.?|compared)(?![a-z])", text)
         ):
             by_column.pop(column)
+    for (
+        column
+    ) in dims:  # "Is it a Safari thing? errors by browser": the value is context, the key a breakdown
+        if column.startswith("metadata.") and len({m.value for m in by_column.get(column, [])}) <= 1:
+            by_column.pop(column, None)
     compared = _compared_column(text, by_column, dims)
     if compared and compared not in dims:
         dims = [*dims, compared] if dims else [compared]

@@ -74,12 +74,17 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+_HANGUL_RUN = re.compile(r"[가-힣ㄱ-ㅎㅏ-ㅣ]+")
+
+
 def _attached(text: str, start: int) -> bool:
     """A Hangul run glued to the word before it, or one space after a Latin word or number (a
     glossed word: "결제의" reads "payment 의")."""
     before = text[max(0, start - 2) : start]
     if not before:
         return False
+    if len(_HANGUL_RUN.match(text, start).group(0)) <= 2 and text[:start].strip():
+        return True  # a particle left alone by a dropped parenthesis: "전체(…) 를"
     if not before[-1].isspace():
         return True
     return len(before) == 2 and before[0].isascii() and before[0].isalnum()
