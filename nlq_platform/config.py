@@ -93,6 +93,24 @@ class Settings(BaseSettings):
         default=24, description="A cache document older than this is expired and gets regenerated."
     )
 
+    # --- log partitions, retention and the archive (nlq_platform/db/partitions.py, archive/) ---
+    retention_days: int = Field(
+        default=30, ge=1, description="Daily partitions of logs older than this are archived and dropped."
+    )
+    partitions_ahead_days: int = Field(default=7, ge=1, description="Daily partitions created ahead of time.")
+    archive_uri: str | None = Field(
+        default=None,
+        description="Where finished days are archived as Parquet: file:///abs/dir or gs://bucket/prefix "
+        "(default: file://{home}/archive).",
+    )
+    archive_start_date: str = Field(
+        default="2026-01-01",
+        description="First day of the logs_archive asset's daily partitions (backfills).",
+    )
+    bigquery_logs_table: str | None = Field(
+        default=None, description="project.dataset.table each archived day is loaded into (BigQuery)."
+    )
+
     # --- logging -------------------------------------------------------------------------------
     log_level: str = "INFO"
     log_format: str = Field(default="console", description="console or json")
