@@ -11,6 +11,7 @@ from nlq_platform.db import dsn as dsn_mod
 from nlq_platform.db import secrets
 from nlq_platform.db.cluster import LocalCluster, find_pg_bin
 from nlq_platform.db.migrate import Migration, migrate
+from nlq_platform.db.partitions import Progress
 
 
 def local_cluster(settings: Settings) -> LocalCluster:
@@ -55,6 +56,8 @@ def down(settings: Settings) -> bool:
     return True
 
 
-def run_migrations(settings: Settings) -> list[Migration]:
+def run_migrations(settings: Settings, progress: Progress | None = None) -> list[Migration]:
     dsns = dsn_mod.resolve(settings)
-    return asyncio.run(migrate(dsns.owner, dsns.ingest_password, dsns.reader_password, dsns.app_password))
+    return asyncio.run(
+        migrate(dsns.owner, dsns.ingest_password, dsns.reader_password, dsns.app_password, progress=progress)
+    )

@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 
 from nlq_platform.config import REPO_ROOT
+from nlq_platform.db import partitions
 from nlq_platform.db.dsn import APP_ROLE, INGEST_ROLE, READER_ROLE
 
 MIGRATIONS_DIR = REPO_ROOT / "schema" / "migrations"
@@ -46,8 +47,16 @@ def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     return found
 
 
-async def apply(conn: asyncpg.Connection, migrations: list[Migration] | None = None) -> list[Migration]:
-    """Apply what is missing; return the migrations applied by this call."""
+async def apply(
+    conn: asyncpg.Connection,
+    migrations: list[Migration] | None = None,
+    progress: partitions.Progress | None = None,
+) -> list[Migration]:
+    """Apply what is missing; return the migrations applied by this call.
+
+    Once ``logs`` is partitioned (0008), the rows of the old heap are moved in batches (reported
+    through ``progress``) and the partitions of the recent and the coming days are made sure of.
+    """
     migrations = discover() if migrations is None else migrations
     await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_ID)
     try:
@@ -80,6 +89,12 @@ async def apply(conn: asyncpg.Connection, migrations: list[Migration] | None = N
             except asyncpg.PostgresError as exc:
                 raise MigrationError(f"migration {m.version}_{m.name} failed: {exc}") from exc
             applied.append(m)
+        if await partitions.is_partitioned(conn):
+            try:
+                await partitions.move_legacy_rows(conn, progress=progress)
+                await partitions.ensure_partitions(conn, back=partitions.DEFAULT_BACK_DAYS)
+            except (asyncpg.PostgresError, partitions.PartitionError) as exc:
+                raise MigrationError(f"partitioning logs: {exc}") from exc
         return applied
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_ID)
@@ -93,7 +108,11 @@ async def set_role_passwords(conn: asyncpg.Connection, passwords: dict[str, str]
 
 
 async def migrate(
-    owner_dsn: str, ingest_password: str, reader_password: str, app_password: str | None = None
+    owner_dsn: str,
+    ingest_password: str,
+    reader_password: str,
+    app_password: str | None = None,
+    progress: partitions.Progress | None = None,
 ) -> list[Migration]:
     """Apply pending migrations and (re)set the service roles' passwords.
 
@@ -101,7 +120,7 @@ async def migrate(
     evaluation's fresh databases) leave that cluster-wide role's password as it is."""
     conn = await asyncpg.connect(owner_dsn, timeout=10)
     try:
-        applied = await apply(conn)
+        applied = await apply(conn, progress=progress)
         passwords = {INGEST_ROLE: ingest_password, READER_ROLE: reader_password}
         if app_password is not None:
             passwords[APP_ROLE] = app_password
