@@ -51,7 +51,15 @@ def resources(logs_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> dict[s
 def test_definitions_load() -> None:
     dg.Definitions.validate_loadable(defs)
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {"schema_snapshot", "value_catalog", "few_shot_examples", "metadata_cache", "nlq_eval"}
+    assert keys == {
+        "schema_snapshot",
+        "value_catalog",
+        "few_shot_examples",
+        "metadata_cache",
+        "nlq_eval",
+        "log_partitions",
+        "logs_archive",
+    }
     assert defs.get_schedule_def("daily_metadata_refresh").cron_schedule == "0 17 * * *"
     assert defs.get_sensor_def("schema_change_sensor") and defs.get_sensor_def("run_failure_alert")
 

@@ -49,12 +49,19 @@ def _inputs(text: str) -> Iterable[str]:
             yield line.strip()
 
 
-async def _run(texts: Iterable[str], engine: str | None, as_json: bool, raw_sql: bool) -> int:
+async def _run(
+    texts: Iterable[str], engine: str | None, as_json: bool, raw_sql: bool, archive: bool = False
+) -> int:
     service = TextToSQL(get_settings(), engine=engine)
     failures = 0
     try:
         for text in texts:
-            answer = await (service.run_sql(text) if raw_sql else service.ask(text))
+            if archive:
+                from nlq_platform.archive.cli_query import run_archive_sql
+
+                answer = await run_archive_sql(service, text)
+            else:
+                answer = await (service.run_sql(text) if raw_sql else service.ask(text))
             failures += answer.error is not None
             print_answer(answer, as_json)
     finally:
@@ -74,8 +81,11 @@ def ask(engine: str | None, as_json: bool, question: str) -> None:
 
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.option(
+    "--archive", is_flag=True, help="Answer from the archive (DuckDB over NLQ_ARCHIVE_URI's Parquet days)."
+)
 @click.argument("sql")
-def sql(as_json: bool, sql: str) -> None:
+def sql(as_json: bool, archive: bool, sql: str) -> None:
     """Run analyst SQL through the same guard (read-only, deleted = FALSE, LIMIT); '-' reads stdin."""
-    failures = asyncio.run(_run(_inputs(sql), None, as_json, raw_sql=True))
+    failures = asyncio.run(_run(_inputs(sql), None, as_json, raw_sql=True, archive=archive))
     sys.exit(1 if failures and sql != "-" else 0)

@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_gcp import BigQueryResource, GCSResource
 
 from nlq_platform.defs.alerts.sensors import run_failure_alert
+from nlq_platform.defs.archive.definitions import defs as archive_defs
 from nlq_platform.defs.evaluation.assets import nlq_eval
 from nlq_platform.defs.evaluation.checks import eval_meets_threshold
 from nlq_platform.defs.metadata.assets import METADATA_ASSETS
@@ -13,6 +14,7 @@ from nlq_platform.defs.metadata.checks import METADATA_CHECKS
 from nlq_platform.defs.metadata.jobs import metadata_refresh_job
 from nlq_platform.defs.metadata.schedules import daily_metadata_refresh
 from nlq_platform.defs.metadata.sensors import schema_change_sensor
+from nlq_platform.defs.partitions.definitions import defs as partitions_defs
 from nlq_platform.defs.resources import AlertNotifier, BigQuerySource, MetadataCache, NlqDatabase
 
 
@@ -45,7 +47,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     }
 
 
-defs = dg.Definitions(
+core_defs = dg.Definitions(
     assets=[*METADATA_ASSETS, nlq_eval],
     asset_checks=[*METADATA_CHECKS, eval_meets_threshold],
     jobs=[metadata_refresh_job],
@@ -53,3 +55,5 @@ defs = dg.Definitions(
     sensors=[schema_change_sensor, run_failure_alert],
     resources=build_resources(),
 )
+
+defs = dg.Definitions.merge(core_defs, partitions_defs, archive_defs)

@@ -17,6 +17,7 @@ from typing import Any
 
 import asyncpg
 
+from nlq_platform.archive.route import answer_from_archive
 from nlq_platform.config import Settings
 from nlq_platform.db import dsn as dsn_mod
 from nlq_platform.metadata.loader import CacheLoader
@@ -195,7 +196,13 @@ class TextToSQL:
             answer.elapsed_ms = (time.perf_counter() - started) * 1000
             return answer
         answer.sql = guarded.sql
-        result = await fetch_readonly(await self._connection(), guarded.sql, self.settings.query_timeout_ms)
+        conn = await self._connection()
+        # A window older than NLQ_RETENTION_DAYS is answered from the archive (DuckDB).
+        result = await answer_from_archive(self.settings, conn, guarded.sql)
+        if result is None:
+            result = await fetch_readonly(conn, guarded.sql, self.settings.query_timeout_ms)
+        else:
+            answer.details["source"] = "archive"
         answer.columns, answer.rows = result.columns, result.rows
         answer.answer = summarize(answer.question or sql, result.columns, result.rows)
         answer.elapsed_ms = (time.perf_counter() - started) * 1000

@@ -13,6 +13,11 @@ The real ``google.cloud.bigquery.Client`` talks to it through
   (``INT64``, ``ARRAY<STRUCT<key STRING, …>>``). ``pending_polls`` makes jobs.query return
   ``jobComplete: false`` so the client must poll getQueryResults/jobs.get like against the real API.
 
+* ``POST /upload/bigquery/v2/projects/{p}/jobs?uploadType=multipart`` (a load job with its data,
+  as ``Client.load_table_from_file`` sends it: a ``multipart/related`` body of the job resource and
+  the file), then ``GET …/jobs/{job}`` until DONE. Loaded files are kept in :attr:`FakeBigQuery.loads`;
+  ``fail_loads`` makes the job finish with BigQuery's error result instead.
+
 Every request is recorded in :attr:`FakeBigQuery.requests`. :meth:`FakeBigQuery.add_column` swaps in
 a modified copy of a table (a column appended, new etag and lastModifiedTime).
 """
@@ -37,6 +42,7 @@ _TABLE_PATH = re.compile(r"^/bigquery/v2/projects/([^/]+)/datasets/([^/]+)/table
 _QUERIES_PATH = re.compile(r"^/bigquery/v2/projects/([^/]+)/queries$")
 _QUERY_RESULTS_PATH = re.compile(r"^/bigquery/v2/projects/([^/]+)/queries/([^/]+)$")
 _JOB_PATH = re.compile(r"^/bigquery/v2/projects/([^/]+)/jobs/([^/]+)$")
+_UPLOAD_PATH = re.compile(r"^/upload/bigquery/v2/projects/([^/]+)/jobs$")
 
 _COLUMNS_QUERY = re.compile(
     r"^\s*SELECT\s+(?P<select>.+?)\s+FROM\s+`(?P<project>[^`]+)\.(?P<dataset>[^.`]+)"
@@ -100,6 +106,40 @@ class _Job:
     created_ms: int = field(default_factory=lambda: int(time.time() * 1000))
 
 
+@dataclass
+class Load:
+    """One load job received: its job resource and the uploaded file."""
+
+    project: str
+    job_id: str
+    location: str
+    configuration: dict[str, Any]
+    data: bytes
+    polls_left: int
+    created_ms: int = field(default_factory=lambda: int(time.time() * 1000))
+
+    @property
+    def destination(self) -> str:
+        ref = self.configuration["load"]["destinationTable"]
+        return f"{ref['projectId']}.{ref['datasetId']}.{ref['tableId']}"
+
+
+def _multipart(raw: bytes, content_type: str) -> tuple[dict[str, Any], bytes]:
+    """The two parts of a multipart/related upload: the JSON resource and the media."""
+    boundary = re.search(r'boundary="?([^";]+)"?', content_type)
+    if boundary is None:
+        raise _ApiError(400, "INVALID_ARGUMENT", "invalid", "multipart upload without a boundary")
+    delimiter = b"--" + boundary.group(1).encode()
+    parts = [p for p in raw.split(delimiter) if p.strip() not in (b"", b"--")]
+    if len(parts) != 2:
+        raise _ApiError(400, "INVALID_ARGUMENT", "invalid", f"expected 2 parts, got {len(parts)}")
+    bodies = []
+    for part in parts:
+        _headers, _, body = part.partition(b"\r\n\r\n")
+        bodies.append(body[:-2] if body.endswith(b"\r\n") else body)
+    return json.loads(bodies[0]), bodies[1]
+
+
 def _error(code: int, status: str, reason: str, message: str) -> dict[str, Any]:
     return {
         "error": {
@@ -126,6 +166,8 @@ class FakeBigQuery:
         self._job_ids = itertools.count(1)
         self.requests: list[Received] = []
         self.pending_polls = pending_polls
+        self.loads: list[Load] = []
+        self.fail_loads = False
         for resource in tables:
             self.put_table(resource)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -320,9 +362,74 @@ class FakeBigQuery:
             resource["statistics"]["query"] = {"totalBytesProcessed": "10485760", "statementType": "SELECT"}
         return resource
 
-    def _dispatch(self, method: str, path: str, params: dict[str, list[str]], body: Any) -> dict[str, Any]:
+    def _start_load(self, project: str, raw: bytes, content_type: str) -> Load:
+        resource, data = _multipart(raw, content_type)
+        configuration = resource.get("configuration", {})
+        load = configuration.get("load")
+        if not load or "destinationTable" not in load:
+            raise _ApiError(
+                400, "INVALID_ARGUMENT", "invalid", "a load job needs configuration.load.destinationTable"
+            )
+        if load.get("sourceFormat") != "PARQUET" or not data.startswith(b"PAR1"):
+            raise _ApiError(400, "INVALID_ARGUMENT", "invalid", "fake BigQuery loads Parquet files only")
+        ref = resource.get("jobReference", {})
+        job = Load(
+            project=project,
+            job_id=ref.get("jobId") or f"job_load_{next(self._job_ids):06d}",
+            location=ref.get("location") or "US",
+            configuration=configuration,
+            data=data,
+            polls_left=self.pending_polls,
+        )
+        with self._lock:
+            self.loads.append(job)
+        return job
+
+    def _load_resource(self, job: Load) -> dict[str, Any]:
+        done = job.polls_left <= 0
+        if not done:
+            job.polls_left -= 1
+        resource: dict[str, Any] = {
+            "kind": "bigquery#job",
+            "id": f"{job.project}:{job.location}.{job.job_id}",
+            "jobReference": {"projectId": job.project, "jobId": job.job_id, "location": job.location},
+            "configuration": {**job.configuration, "jobType": "LOAD"},
+            "status": {"state": "DONE" if done else "RUNNING"},
+            "statistics": {"creationTime": str(job.created_ms), "startTime": str(job.created_ms)},
+        }
+        if done:
+            resource["statistics"]["endTime"] = str(job.created_ms + 1)
+            if self.fail_loads:
+                error = {"reason": "invalid", "message": "Error while reading data (fake failure)"}
+                resource["status"].update(errorResult=error, errors=[error])
+            else:
+                resource["statistics"]["load"] = {"inputFiles": "1", "inputFileBytes": str(len(job.data))}
+        return resource
+
+    def _load(self, project: str, job_id: str) -> Load | None:
+        with self._lock:
+            return next((j for j in self.loads if j.project == project and j.job_id == job_id), None)
+
+    def _dispatch(
+        self,
+        method: str,
+        path: str,
+        params: dict[str, list[str]],
+        body: Any,
+        raw: bytes = b"",
+        content_type: str = "",
+    ) -> dict[str, Any]:
         def param(name: str) -> str | None:
             return params.get(name, [None])[0]
+
+        if method == "POST" and (m := _UPLOAD_PATH.match(path)):
+            if param("uploadType") != "multipart":
+                raise _ApiError(
+                    501, "UNIMPLEMENTED", "notImplemented", "fake BigQuery takes multipart uploads only"
+                )
+            return self._load_resource(self._start_load(m[1], raw, content_type))
+        if method == "GET" and (m := _JOB_PATH.match(path)) and (load := self._load(m[1], m[2])):
+            return self._load_resource(load)
 
         if method == "GET" and (m := _TABLE_PATH.match(path)):
             return self._get_table(*m.groups())
@@ -359,7 +466,8 @@ class FakeBigQuery:
                 url = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else None
+                uploading = url.path.startswith("/upload/")
+                body = json.loads(raw) if raw and not uploading else None
                 params = parse_qs(url.query)
                 with fake._lock:
                     fake.requests.append(
@@ -368,7 +476,8 @@ class FakeBigQuery:
                         )
                     )
                 try:
-                    status, payload = 200, fake._dispatch(method, url.path, params, body)
+                    content_type = self.headers.get("Content-Type", "")
+                    status, payload = 200, fake._dispatch(method, url.path, params, body, raw, content_type)
                 except _ApiError as exc:
                     status, payload = exc.code, exc.body
                 data = json.dumps(payload).encode()

@@ -1,0 +1,1 @@
+"""The logs archive: finished days as Parquet files (file:// or gs://), queried with DuckDB."""
