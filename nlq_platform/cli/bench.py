@@ -78,3 +78,56 @@ def client(calls: int, as_json: bool) -> None:
             run(calls=calls, as_json=as_json)
         except BenchError as exc:
             raise UserFacingError(str(exc)) from exc
+
+
+@bench.command()
+@click.option(
+    "--sizes",
+    default="0,10000000,30000000",
+    show_default=True,
+    help="Existing rows to measure at, comma-separated.",
+)
+@click.option(
+    "--ingest-records",
+    type=click.IntRange(min=3000),
+    default=100_000,
+    show_default=True,
+    help="Records POSTed at each size.",
+)
+@click.option(
+    "--repeat", type=click.IntRange(min=1), default=20, show_default=True, help="Timed runs per scenario."
+)
+@click.option(
+    "--concurrency", type=click.IntRange(min=1), default=8, show_default=True, help="Concurrent HTTP clients."
+)
+@click.option(
+    "--max-minutes",
+    type=click.FloatRange(min=0),
+    default=45,
+    show_default=True,
+    help="Start no new size after this.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+def growth(
+    sizes: str, ingest_records: int, repeat: int, concurrency: int, max_minutes: float, as_json: bool
+) -> None:
+    """Ingest rate (HTTP) and gold-SQL p95 as logs grows: partitioned vs single table, side by side."""
+    from bench.growth import run
+    from bench.ingest import BenchError
+
+    try:
+        parsed = tuple(int(s.replace("_", "").strip()) for s in sizes.split(",") if s.strip())
+    except ValueError as exc:
+        raise UserFacingError(f"--sizes must be comma-separated row counts, not {sizes!r}") from exc
+    with user_facing("running the growth benchmark"):
+        try:
+            run(
+                sizes=parsed,
+                ingest_records=ingest_records,
+                repeat=repeat,
+                concurrency=concurrency,
+                max_minutes=max_minutes,
+                as_json=as_json,
+            )
+        except BenchError as exc:
+            raise UserFacingError(str(exc)) from exc
