@@ -63,11 +63,32 @@ def _phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     return lx.words(*phrases)
 
 
+#: a number a comparison word may stand next to: "over 500ms", "slower than one second", "3번 이상"
+_NUMBER = re.compile(
+    rf"(?:\d+(?:\.\d+)?|(?<![a-z]){lx.NUMBER_WORD}(?![a-z]))\s*(?:ms|밀리초|초|s|sec\w*|분|번|회|times|건)?",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=1)
 def _grammar() -> tuple[re.Pattern[str], ...]:
     """The fixed recognisers: lexicon, time grammar, entity shapes, grouping words."""
-    patterns = [*_patterns_of(lx), *_patterns_of(timewindow), *_patterns_of(entities), *_patterns_of(claims)]
-    patterns.append(re.compile(lx.GROUP_PREFIX.rstrip("\\s+"), re.IGNORECASE))
+    contextual = {
+        entities._ABOVE,
+        entities._BELOW,
+        entities._INCLUSIVE,
+    }  # comparison words: near a number only
+    patterns = [
+        p
+        for p in (
+            *_patterns_of(lx),
+            *_patterns_of(timewindow),
+            *_patterns_of(entities),
+            *_patterns_of(claims),
+        )
+        if p not in contextual
+    ]
+    patterns.append(re.compile(lx.GROUP_PREFIX.rstrip("\\s+").replace("|between", ""), re.IGNORECASE))
     patterns.append(re.compile(lx.GROUP_SUFFIX, re.IGNORECASE))
     patterns.append(re.compile(lx.NUMBER_WORD, re.IGNORECASE))
     nouns = [w for ws in lx.DIMENSION_NOUNS.values() for w in ws]
@@ -85,11 +106,17 @@ def _grammar() -> tuple[re.Pattern[str], ...]:
     return tuple(patterns)
 
 
+@lru_cache(maxsize=256)
+def grammar_spans(view: str) -> tuple[Span, ...]:
+    """Spans the fixed grammar claims in ``view``, whatever the catalog holds."""
+    return tuple(
+        (m.start(), m.end()) for pattern in _grammar() for m in pattern.finditer(view) if m.end() > m.start()
+    )
+
+
 def claimed_spans(view: str, question: str, catalog: dict[str, list[str]]) -> list[Span]:
     """Spans of ``view`` (the parser's text of ``question``) that some recogniser claims."""
-    spans: list[Span] = []
-    for pattern in _grammar():
-        spans.extend(m.span() for m in pattern.finditer(view) if m.end() > m.start())
+    spans: list[Span] = list(grammar_spans(view))
     for mention in entities.link_values(question, catalog):
         for match in re.finditer(re.escape(mention.text), view):
             end = match.end()
@@ -101,6 +128,10 @@ def claimed_spans(view: str, question: str, catalog: dict[str, list[str]]) -> li
     )
     if key_pattern is not None:
         spans.extend(m.span() for m in key_pattern.finditer(view))
+    for number in _NUMBER.finditer(view):
+        near = (max(0, number.start() - 16), min(len(view), number.end() + 12))
+        for pattern in (entities._ABOVE, entities._BELOW, entities._INCLUSIVE):
+            spans.extend(m.span() for m in pattern.finditer(view, *near))
     if "status_code" in keys:
         spans.extend(m.span() for m in claims.STATUS_WORDS.finditer(view))
     for condition, pattern in _CONDITIONAL:
@@ -151,6 +182,7 @@ _CHANGE = claims.inflected(
     "differ",
     "stay",
     "stayed",
+    "than",
     "more",
     "fewer",
     "less",
@@ -239,7 +271,7 @@ def _about_versions(view: str) -> bool:
 #: time prepositions are understood where the time grammar read a window: "since an hour ago",
 #: "within the last day", "1시간 안에", "그 사이"
 _TIME_PREPOSITIONS = claims.inflected(
-    "since", "within", "until", "till", "before", "ago", "전", "사이", "이내"
+    "over", "since", "within", "until", "till", "before", "ago", "전", "사이", "이내"
 )
 _TIME_PREPOSITIONS = re.compile(_TIME_PREPOSITIONS.pattern + r"|안(?=에|으로)", re.IGNORECASE)
 

@@ -15,6 +15,7 @@ from nlq_platform.text_to_sql.offline.entities import english_view
 from nlq_platform.text_to_sql.offline.parser import INCIDENT_WINDOW, PERFORMANCE_WINDOW, parse
 from nlq_platform.text_to_sql.offline.plan import Plan
 from nlq_platform.text_to_sql.offline.reading import language_of, reading
+from nlq_platform.text_to_sql.offline.shapes import unsupported
 from nlq_platform.text_to_sql.offline.timewindow import parse_window
 from nlq_platform.text_to_sql.offline.tokens import respace_korean
 
@@ -32,6 +33,9 @@ def understand(question: str, catalog: dict[str, list[str]]) -> tuple[Plan, str 
     unclaimed = leftovers(view, question, catalog)
     if unclaimed:
         raise NotUnderstood("question not understood: " + "; ".join(u.describe() for u in unclaimed))
+    shape = unsupported(view, question)
+    if shape is not None:
+        raise NotUnderstood(f'question not understood: "{shape[0].strip()}" — {shape[1]}')
     plan = parse(question, catalog)
     return plan, _window_convention(plan, question, view)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from ingest_service import enums
 
@@ -173,7 +174,10 @@ def english_view(question: str) -> str:
     text = re.sub(r"\b(fatal|error|warn|warning|info|debug|trace)[- ]severity\b", r"\1 level", text)
     # examples of values, not filters: "(TRACE~FATAL)", "GET, POST 같은 메서드"
     text = re.sub(r"\(\s*[a-z]+\s*[~–-]\s*[a-z]+\s*\)", " ", text)
-    text = re.sub(r"(?:[a-z0-9_/-]+\s*[,/]\s*)+[a-z0-9_/-]+\s*(?:같은|등의|처럼)\s*", " ", text)
+    text = re.sub(r"(?:[a-z0-9_/가-힣-]+\s*[,/]\s*)+[a-z0-9_/가-힣-]+\s*(?:같은|등의|처럼)\s*", " ", text)
+    text = re.sub(
+        r"\b(?:such as|e\.g\.,?|like)\s+[a-z0-9_/-]+(?:\s*(?:,|or|and)\s*[a-z0-9_/-]+)+", " ", text
+    )  # "browsers such as chrome or safari": examples of the kind
     text = re.sub(
         r"(?:[a-z0-9_/-]+\s*,\s*)+(?:and\s+)?[a-z0-9_/-]+,?\s*(?:and so on|etc\.?|and the like)", " ", text
     )
@@ -221,10 +225,23 @@ def _spell_percentiles(match: re.Match[str]) -> str:
     return ", ".join(f"{n} {match.group(2)}" for n in numbers)
 
 
-def _find(form: str, text: str) -> re.Match[str] | None:
+@cache
+def _form_pattern(form: str) -> re.Pattern[str]:
+    """Compiled once per form: catalogs hold thousands of values, more than ``re``'s own cache."""
     # ASCII boundaries only: Korean particles attach to the word before them ("payment-api의")
     before = r"(?<![a-z0-9_/-])" if form.startswith("/") else r"(?<![a-z0-9_-])"
-    return re.search(rf"{before}{re.escape(form)}(?:e?s|t?ed|ing)?(?![a-z0-9_-])", text)
+    return re.compile(rf"{before}{re.escape(form)}(?:e?s|t?ed|ing)?(?![a-z0-9_-])")
+
+
+def _find(form: str, text: str) -> re.Match[str] | None:
+    if form not in text:  # the cheap test first: most values are not in a question
+        return None
+    return _form_pattern(form).search(text)
+
+
+@cache
+def _capitals_pattern(value: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![A-Za-z]){re.escape(value)}(?![a-z])")
 
 
 #: columns whose values are upper-case words that also occur as ordinary words ("trace", "put"):
@@ -233,7 +250,23 @@ CASE_SENSITIVE = frozenset({"level", "method"})
 
 
 def _written_in_capitals(question: str, value: str) -> bool:
-    return re.search(rf"(?<![A-Za-z]){re.escape(value)}(?![a-z])", question) is not None
+    return value in question and _capitals_pattern(value).search(question) is not None
+
+
+def _grammar_word(match: re.Match[str], value: str, question: str, text: str) -> bool:
+    """A capitalised JSONB value written in lower case where the grammar reads an ordinary word
+    is that word: "ten-minute windows" is a bucket, not os = 'Windows'; "Windows users" stays the value."""
+    if value == value.lower() or _written_in_capitals(question, value):
+        return False
+    from nlq_platform.text_to_sql.offline.coverage import grammar_spans  # coverage builds on this module
+
+    start, end = match.span()
+    return any(s <= start and end <= e for s, e in grammar_spans(text))
+
+
+@cache
+def _level_word_pattern(value: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![a-z]){re.escape(value)}[- ](?:level|severity)")
 
 
 def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
@@ -253,7 +286,7 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
             linked_by_case = (
                 _written_in_capitals(question, value)
                 or _find(value.lower(), glossed)
-                or re.search(rf"(?<![a-z]){value.lower()}[- ](?:level|severity)", text) is not None
+                or (value.lower() in text and _level_word_pattern(value.lower()).search(text) is not None)
             )  # "fatal level", "error-severity": the word names the level
             if column in CASE_SENSITIVE and value.isupper() and not linked_by_case:
                 continue
@@ -261,7 +294,9 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
                 if column == "path" and explicit_path and not form.startswith("/"):
                     continue
                 match = _find(form, text)
-                if match:
+                if match and not (
+                    column.startswith("metadata.") and _grammar_word(match, value, question, text)
+                ):
                     candidates.append((match.start(), match.end(), column, value, form))
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
     taken: list[tuple[int, int]] = []

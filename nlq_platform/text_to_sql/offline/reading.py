@@ -72,9 +72,10 @@ def _window(window: Window | None, default: str | None, lang: str) -> str:
     return text
 
 
-def _length(minutes: int, lang: str) -> str:
+def _length(minutes: int, lang: str, weeks: bool = False) -> str:
+    """Windows read in days ("last 7 days", as asked); buckets may read in weeks."""
     for size, en, ko in (
-        (10080, "week", "주"),
+        *(((10080, "week", "주"),) if weeks else ()),
         (1440, "day", "일"),
         (60, "hour", "시간"),
         (1, "minute", "분"),
@@ -102,6 +103,7 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
         size = _length(
             plan.bucket.minutes * {"minute": 1, "hour": 60, "day": 1440, "week": 10080}[plan.bucket.unit],
             lang,
+            weeks=True,
         )
         parts.append(f"{size} 단위" if lang == "ko" else f"per {size}")
     if plan.dimensions:

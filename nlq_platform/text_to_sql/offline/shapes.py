@@ -1,0 +1,100 @@
+"""Shapes of question the plan cannot express yet. Every word of such a question may be known
+("average", "per session", "errors"), yet the query it needs — an aggregate of an aggregate, a
+share of rows over a threshold, a comparison of two groups' counts, a range of levels — is not
+one the parser builds; answering would be answering another question. Each rule names the words
+that make the shape and says why, so that the refusal tells the analyst what to rephrase.
+
+Rules run in order (sqlglot's optimizer ``RULES`` is the model); the first that fires refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.entities import duration_threshold
+
+Refusal = tuple[str, str]  # (the words, why they cannot be answered)
+
+_AGGREGATE = r"(?:average|avg|mean|median|typical|maximum|max|minimum|min|평균|중앙값|최대|최소)"
+_ENTITY = r"(?:session|user|trace|request|visit|customer|세션|사용자|유저|고객|트레이스|trace|요청)"
+
+
+def nested_aggregate(view: str, question: str) -> Refusal | None:
+    """ "average number of events per session", "세션당 평균 이벤트 수": a statistic of a
+    per-group count, which needs a plan inside a plan."""
+    english = re.search(
+        rf"{_AGGREGATE}\s+(?:number|count|amount|#)\s+of\s+[\w\s-]{{0,30}}?\s(?:per|for each|in each|in a|per each)\s+{_ENTITY}",
+        view,
+    ) or re.search(rf"{_AGGREGATE}\s+[\w-]+\s+(?:per|for each)\s+{_ENTITY}(?!\w)", view)
+    korean = re.search(
+        rf"{_ENTITY}\s*(?:당|하나당|마다|별)\s*(?:평균|최대|최소|중앙값)\s*\S*\s*(?:수|건수|개수|횟수)", view
+    )
+    match = english or korean
+    if (
+        match
+        and not lx.LATENCY.search(match.group(0))
+        and not re.search(r"created_at|time|시각", match.group(0))
+    ):
+        return match.group(0), "an aggregate of a per-group count is not supported by the offline engine yet"
+    return None
+
+
+def share_over_threshold(view: str, question: str) -> Refusal | None:
+    """ "what percentage of requests took over 1 s": the share of rows past a threshold."""
+    rate = lx.RATE.search(view)
+    if rate and duration_threshold(question) is not None and not lx.ERROR_RATE.search(view):
+        return rate.group(0), "the share of rows over a threshold is not supported by the offline engine yet"
+    return None
+
+
+def ratio_of_counts(view: str, question: str) -> Refusal | None:
+    """ "the ratio of clicks to submits", "view 대비 submit": one count over another."""
+    match = re.search(r"ratio\s+of\s+[\w\s-]+?\s+to\s+[\w-]+|[\w-]+\s*(?:-to-|to)\s*[\w-]+\s+ratio", view)
+    if match and not lx.ERROR.search(match.group(0)) and "로그 대비" not in match.group(0):
+        return match.group(0), "a ratio of two different counts is not supported by the offline engine yet"
+    return None
+
+
+#: "어제보다 많아졌어": a period compared with another is a change over time, not two groups
+_PERIOD_BEFORE_THAN = re.compile(r"\S*(?:어제|그제|지난|전|이전|평소|아까|오늘|주|달|시간|분|일)\s*보다")
+
+
+def compared_groups(view: str, question: str) -> Refusal | None:
+    """ "services where WARN outnumbers ERROR", "WARN이 ERROR보다 많은 서비스": groups kept by
+    comparing two of their counts."""
+    match = re.search(r"outnumber\w*|\S+\s*보다\s*(?:더\s*)?(?:많|적)\S*", view)
+    if match and not lx.PREVIOUS.search(view) and not _PERIOD_BEFORE_THAN.match(match.group(0)):
+        return match.group(0), "keeping groups by comparing two of their counts is not supported yet"
+    return None
+
+
+def level_range(view: str, question: str) -> Refusal | None:
+    """ "WARN or higher", "ERROR 이상": a range of severities."""
+    match = re.search(
+        r"(?<![a-z])(?:trace|debug|info|warn|warning|error|fatal)s?\s*(?:level\s*)?"
+        r"(?:or\s+(?:higher|above|worse|more\s+severe|lower|below)|and\s+(?:above|higher|up)|이상|이하|보다\s*심각)",
+        view,
+    )
+    if match:
+        return match.group(0), "a range of levels is not supported by the offline engine yet; name the levels"
+    return None
+
+
+RULES: tuple[Callable[[str, str], Refusal | None], ...] = (
+    nested_aggregate,
+    share_over_threshold,
+    ratio_of_counts,
+    compared_groups,
+    level_range,
+)
+
+
+def unsupported(view: str, question: str) -> Refusal | None:
+    """The first rule that finds a shape the plan cannot express, or None."""
+    for rule in RULES:
+        found = rule(view, question)
+        if found is not None:
+            return found
+    return None
