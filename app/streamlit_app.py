@@ -158,6 +158,9 @@ def render_answer(index: int, message: dict[str, Any], engine: str) -> None:
             if len(answer.rows) == 1 and len(answer.columns) == 1:
                 st.caption(f"{answer.columns[0]} = {fmt(answer.rows[0][0])}")
 
+    if answer.reading:
+        # how the question was understood, every condition and default named, above the SQL
+        st.info(f"**이해한 질문 / Reading:** {answer.reading}", icon="🧭")
     if answer.sql:
         edited = " (수정됨 / edited)" if message.get("edited") else ""
         with st.expander(f"SQL{edited}", expanded=bool(answer.error)):

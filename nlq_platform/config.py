@@ -93,6 +93,17 @@ class Settings(BaseSettings):
         default=24, description="A cache document older than this is expired and gets regenerated."
     )
 
+    # --- the nlq_eval asset's checks ---
+    eval_threshold: float = Field(
+        default=1.0, ge=0, le=1, description="Strict EX the nlq_eval check requires on the 38 scenarios."
+    )
+    eval_max_wrong_rate: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Largest share of confidently wrong answers nlq_eval accepts in any set and language.",
+    )
+
     # --- log partitions, retention and the archive (nlq_platform/db/partitions.py, archive/) ---
     retention_days: int = Field(
         default=30, ge=1, description="Daily partitions of logs older than this are archived and dropped."

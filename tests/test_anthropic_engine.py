@@ -164,7 +164,14 @@ def test_success_returns_sql_and_details(fake: FakeAnthropic, engine_for) -> Non
     assert request.headers.get("authorization") == "Bearer test-key" or request.headers.get("x-api-key")
     assert body["model"] == "claude-sonnet-4-5"
     assert [t["name"] for t in body["tools"]] == ["submit_sql"]
-    assert set(body["tools"][0]["input_schema"]["properties"]) == {"sql", "explanation", "cannot_answer"}
+    assert set(body["tools"][0]["input_schema"]["properties"]) == {
+        "sql",
+        "explanation",
+        "reading",
+        "cannot_answer",
+        "not_understood",
+    }
+    assert gen.reading == "오늘 에러 로그 수를 셉니다."  # no reading given: the explanation stands in
     assert body["tool_choice"]["type"] == "tool" and body["tool_choice"]["name"] == "submit_sql"
     assert body["messages"] == [{"role": "user", "content": "Question: 에러 로그 몇 개야?"}]
 
@@ -272,6 +279,19 @@ def test_cannot_answer_raises_not_understood(fake: FakeAnthropic, engine_for) ->
     fake.push_sql("", "이 스키마에는 매출 데이터가 없습니다.", cannot_answer=True)
     with pytest.raises(NotUnderstood, match="매출 데이터가 없습니다"):
         engine_for().generate("지난달 매출은?", make_context())
+
+
+def test_a_refusal_names_the_words_like_the_offline_engine(fake: FakeAnthropic, engine_for) -> None:
+    fake.push_sql("", "There is no CPU metric in the logs.", cannot_answer=True, not_understood=["CPU usage"])
+    with pytest.raises(NotUnderstood) as refused:
+        engine_for().generate("What was the CPU usage of payment-api?", make_context())
+    assert str(refused.value) == 'question not understood: "CPU usage" — There is no CPU metric in the logs.'
+
+
+def test_the_reading_comes_from_the_tool_call(fake: FakeAnthropic, engine_for) -> None:
+    fake.push_sql(GOOD_SQL, "Counts errors.", reading="errors = level ERROR · last 1 hour")
+    gen = engine_for().generate("How many errors?", make_context())
+    assert gen.reading == "errors = level ERROR · last 1 hour"
 
 
 # --- SDK retries and unavailability --------------------------------------------------------------

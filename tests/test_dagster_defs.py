@@ -105,21 +105,32 @@ def test_schema_change_sensor(resources: dict, logs_dsn: str) -> None:
 
 def test_eval_asset_and_its_gate(resources: dict, monkeypatch: pytest.MonkeyPatch) -> None:
     from nlq_platform.defs.evaluation.assets import nlq_eval
-    from nlq_platform.defs.evaluation.checks import eval_meets_threshold
+    from nlq_platform.defs.evaluation.checks import eval_meets_threshold, eval_wrong_rate_within_limit
 
-    result = dg.materialize([nlq_eval, eval_meets_threshold], resources={"nlq_db": resources["nlq_db"]})
+    checks = [eval_meets_threshold, eval_wrong_rate_within_limit]
+    result = dg.materialize([nlq_eval, *checks], resources={"nlq_db": resources["nlq_db"]})
     assert result.success
-    (evaluation,) = result.get_asset_check_evaluations()
-    assert evaluation.passed, evaluation.metadata
+    evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    assert all(e.passed for e in evaluations.values()), {k: e.metadata for k, e in evaluations.items()}
     metadata = result.asset_materializations_for_node("nlq_eval")[0].metadata
     assert metadata["strict"].value == "76/76"
+    assert metadata["scenarios_ko"].value == "38 correct · 0 refused · 0 wrong"
+    assert "unanswerable_en" in metadata and "| unanswerable | en |" in metadata["judged"].value
 
     monkeypatch.setenv("NLQ_EVAL_THRESHOLD", "1.01")  # unreachable: the gate must fail the run
+    monkeypatch.setenv("NLQ_EVAL_MAX_WRONG_RATE", "0")
+    monkeypatch.setenv("NLQ_ENGINE", "offline")
     failing = dg.materialize(
-        [nlq_eval, eval_meets_threshold], resources={"nlq_db": resources["nlq_db"]}, raise_on_error=False
+        [nlq_eval, *checks],
+        resources={"nlq_db": resources["nlq_db"]},
+        raise_on_error=False,
+        run_config={"ops": {"nlq_eval": {"config": {"sets": ["scenarios", "heldout5"]}}}},
     )
-    (evaluation,) = failing.get_asset_check_evaluations()
-    assert not evaluation.passed
+    evaluations = {e.check_name: e for e in failing.get_asset_check_evaluations()}
+    assert not evaluations["eval_meets_threshold"].passed
+    # heldout5 has a few wrong answers (see README): with no wrong answer allowed the check fails
+    assert not evaluations["eval_wrong_rate_within_limit"].passed
+    assert "heldout5/" in evaluations["eval_wrong_rate_within_limit"].metadata["over_limit"].value
 
 
 class _Webhook(BaseHTTPRequestHandler):

@@ -88,7 +88,10 @@ def test_tokens_keep_identifiers_and_particles_apart(text: str, forms: list[str]
 
 
 def test_korean_without_spaces_is_spaced() -> None:
-    assert respace_korean("지난24시간동안로그인API에러가몇건이야") == "지난 24시간 동안 로그인 API 에러가 몇 건이야"
+    assert (
+        respace_korean("지난24시간동안로그인API에러가몇건이야")
+        == "지난 24시간 동안 로그인 API 에러가 몇 건이야"
+    )
     assert respace_korean("duration_ms가 1000 초과") == "duration_ms가 1000 초과"
 
 

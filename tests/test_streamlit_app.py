@@ -137,6 +137,8 @@ def test_ask_shows_sql_rows_bar_chart_answer_engine_and_time(env: str) -> None:
     assert "입니다" in texts(at)  # the short answer, in Korean
     assert "`offline`" in captions(at) and " ms" in captions(at)
     assert at.text_area[0].value == code.value  # the SQL is editable
+    [reading] = at.info  # how the question was understood, above the SQL
+    assert "Reading" in reading.value and "error_type" in reading.value
 
 
 def test_time_buckets_get_a_line_chart(env: str) -> None:

@@ -8,7 +8,7 @@ from dagster_gcp import BigQueryResource, GCSResource
 from nlq_platform.defs.alerts.sensors import run_failure_alert
 from nlq_platform.defs.archive.definitions import defs as archive_defs
 from nlq_platform.defs.evaluation.assets import nlq_eval
-from nlq_platform.defs.evaluation.checks import eval_meets_threshold
+from nlq_platform.defs.evaluation.checks import eval_meets_threshold, eval_wrong_rate_within_limit
 from nlq_platform.defs.metadata.assets import METADATA_ASSETS
 from nlq_platform.defs.metadata.checks import METADATA_CHECKS
 from nlq_platform.defs.metadata.jobs import metadata_refresh_job
@@ -49,7 +49,7 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
 
 core_defs = dg.Definitions(
     assets=[*METADATA_ASSETS, nlq_eval],
-    asset_checks=[*METADATA_CHECKS, eval_meets_threshold],
+    asset_checks=[*METADATA_CHECKS, eval_meets_threshold, eval_wrong_rate_within_limit],
     jobs=[metadata_refresh_job],
     schedules=[daily_metadata_refresh],
     sensors=[schema_change_sensor, run_failure_alert],

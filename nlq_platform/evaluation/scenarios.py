@@ -32,6 +32,22 @@ BLIND_INTENT_FILES = {
     "blind_intents1": Path(__file__).with_name("blind_intents1.yaml"),
     "blind_intents2": Path(__file__).with_name("blind_intents2.yaml"),
 }
+
+
+def named_set(name: str) -> Path:
+    """The bundled file of a set by name: ``scenarios``, ``unanswerable``, a blind-intent set or a
+    rephrasing set (``heldout5``); :class:`ScenarioError` for a name nobody bundled."""
+    named = {
+        "scenarios": SCENARIOS_PATH,
+        "unanswerable": UNANSWERABLE_PATH,
+        **BLIND_INTENT_FILES,
+        **VARIANT_FILES,
+    }
+    if name not in named:
+        raise ScenarioError(f"no bundled scenario set {name!r}; known: {', '.join(named)}")
+    return named[name]
+
+
 CATEGORIES = ("incident", "performance", "journey", "frontend")
 _REQUIRED = ("id", "category", "question", "question_en", "sql")
 _OPTIONAL = ("order", "answerable")

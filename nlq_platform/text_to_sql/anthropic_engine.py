@@ -54,8 +54,9 @@ SUBMIT_SQL_TOOL: dict[str, Any] = {
     "name": TOOL_NAME,
     "description": (
         "Submit the one read-only SQL query that answers the user's question, with a short "
-        "explanation. If the question cannot be answered from the schema, set cannot_answer to "
-        "true, leave sql empty and say in the explanation what is missing."
+        "explanation and the reading: how the question was understood. If the question cannot be "
+        "answered from the schema, set cannot_answer to true, leave sql empty, list the words of the "
+        "question the schema has nothing for in not_understood and say in the explanation what is missing."
     ),
     "input_schema": {
         "type": "object",
@@ -65,9 +66,21 @@ SUBMIT_SQL_TOOL: dict[str, Any] = {
                 "type": "string",
                 "description": "One or two sentences, in the language of the question, on what the query does.",
             },
+            "reading": {
+                "type": "string",
+                "description": "One sentence, in the language of the question, naming every condition "
+                "of the query and every default taken, separated by ' · ' (e.g. 'errors = level ERROR · "
+                "service = payment-api · last 1 hour (default for incident questions) · per 5 minutes').",
+            },
             "cannot_answer": {
                 "type": "boolean",
                 "description": "true when the schema cannot answer the question.",
+            },
+            "not_understood": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "With cannot_answer: the words of the question, as written, that the "
+                "schema has nothing for (e.g. ['CPU usage']).",
             },
         },
         "required": ["sql", "explanation"],
@@ -263,8 +276,11 @@ def build_system_prompt(context: Context, examples: Sequence[Example]) -> list[d
         "Give computed columns short aliases; for lists of rows add ORDER BY and a LIMIT (100 unless "
         "the question says otherwise).",
         "Write the explanation in the language of the question (Korean question → Korean explanation).",
+        "Fill reading with one sentence in the language of the question that names every condition and "
+        "every default you took (a window nobody asked for, an ordering, a limit).",
         f"If the schema cannot answer the question, call {TOOL_NAME} with cannot_answer = true, an empty "
-        "sql and an explanation of what is missing. Never guess tables or columns.",
+        "sql, the question's words the schema has nothing for in not_understood, and an explanation of "
+        "what is missing. Never guess tables or columns, and never answer a different question.",
         f"Always answer by calling the {TOOL_NAME} tool.",
     ]
     parts = [
@@ -455,7 +471,7 @@ class AnthropicEngine:
             raw_sql = tool_input.get("sql")
             sql = _clean_sql(raw_sql) if isinstance(raw_sql, str) else ""
             if tool_input.get("cannot_answer") is True:
-                raise NotUnderstood(explanation or "The question cannot be answered from this schema.")
+                raise NotUnderstood(refusal_message(tool_input.get("not_understood"), explanation))
 
             error: str | None = None
             if not sql:
@@ -468,7 +484,8 @@ class AnthropicEngine:
             attempts.append({"sql": sql, "explanation": explanation, "error": error})
             details["explanation"] = explanation
             if error is None:
-                return Generation(sql=sql, engine=self.name, details=details)
+                reading = str(tool_input.get("reading") or "").strip() or explanation
+                return Generation(sql=sql, engine=self.name, details=details, reading=reading)
 
             last_error = error
             messages.append(
@@ -479,6 +496,16 @@ class AnthropicEngine:
         failure = InvalidSQL(last_error)
         failure.details = details  # type: ignore[attr-defined]
         raise failure
+
+
+def refusal_message(words: object, explanation: str) -> str:
+    """The refusal contract both engines keep: ``question not understood: "w" — why``, naming the
+    words the schema has nothing for (the model's list), then the model's explanation."""
+    named = [w.strip() for w in words if isinstance(w, str) and w.strip()] if isinstance(words, list) else []
+    why = explanation or "the question cannot be answered from this schema"
+    if not named:
+        return f"question not understood — {why}"
+    return "question not understood: " + "; ".join(f'"{w}"' for w in named) + f" — {why}"
 
 
 def _tool_results(tool_uses: Iterable[Any], failed_id: str, error: str) -> list[dict[str, Any]]:

@@ -85,11 +85,21 @@ class FakeAnthropic:
         return self
 
     def push_sql(
-        self, sql: str, explanation: str = "Counts the rows.", *, cannot_answer: bool | None = None
+        self,
+        sql: str,
+        explanation: str = "Counts the rows.",
+        *,
+        cannot_answer: bool | None = None,
+        reading: str | None = None,
+        not_understood: list[str] | None = None,
     ) -> FakeAnthropic:
         tool_input: dict[str, Any] = {"sql": sql, "explanation": explanation}
         if cannot_answer is not None:
             tool_input["cannot_answer"] = cannot_answer
+        if reading is not None:
+            tool_input["reading"] = reading
+        if not_understood is not None:
+            tool_input["not_understood"] = not_understood
         return self.push(Behaviour(tool_input=tool_input))
 
     def push_status(
