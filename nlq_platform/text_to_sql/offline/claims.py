@@ -830,10 +830,12 @@ ALL_TIME = inflected(
     "기간 상관없이",
     "기간 제한 없이",
     "기간 무관",
+    "전체 몇",
+    "여태",
 )
 #: the last time something happened: "when was the last ValidationError", "마지막으로 … 언제"
 LAST_TIME = re.compile(
-    r"\blast time\b|when was the (?:last|latest|most recent)|when did .* last\b|most recent time"
+    r"\blast time\b|when was\b[^?.]{0,40}?\b(?:last|latest|most recent)\b|when did .* last\b|most recent time"
     r"|마지막(?:으로)?[^?.]*언제|언제[^?.]*마지막",
     re.IGNORECASE,
 )

@@ -302,18 +302,48 @@ def _is_content(token: Token) -> bool:
     return not is_stop_korean(token.lemma, token.tag)
 
 
-def _covered(token: Token, spans: list[Span]) -> bool:
+def identifier_names(catalog: dict[str, list[str]]) -> frozenset[str]:
+    """Names an identifier-shaped word may be: columns, JSONB keys, the engine's output aliases."""
+    keys = [k for k in catalog.get("metadata_keys", []) if isinstance(k, str)]
+    return frozenset(
+        {
+            *(n for ns in lx.DIMENSION_NOUNS.values() for n in ns),
+            *lx.COLUMN_NOUNS,
+            *(c for c in catalog if c.isidentifier()),
+            *keys,
+            *(f"metadata.{k}" for k in keys),
+            "first_seen", "last_seen", "created_at", "duration_ms", "id", "deleted",
+        }
+    )  # fmt: skip
+
+
+def _known_name(part: str, names: frozenset[str]) -> bool:
+    return part in names or part.removesuffix("s") in names or part.removesuffix("es") in names
+
+
+def _covered(token: Token, spans: list[Span], raw: list[Span], names: frozenset[str] = frozenset()) -> bool:
+    """Half a word claimed claims the word ("errors" by "error"); an identifier ("utm_source")
+    is one name and must be claimed whole by one recogniser — "source" does not explain it."""
+    if token.tag == "ID" and ("_" in token.text or "." in token.text):
+        if any(s <= token.start and token.end <= e for s, e in raw):  # one recogniser, not a union
+            return True
+        parts = [p for p in re.sub(r"[가-힣]+$", "", token.text).split("/") if p]  # "/function_name별"
+        return bool(names) and bool(parts) and all(_known_name(part, names) for part in parts)
     inside = sum(max(0, min(token.end, e) - max(token.start, s)) for s, e in spans)
+    if re.match(r"[가-힣]", token.text) and not any(s <= token.start < e for s, e in spans):
+        return False  # a Korean word is claimed from its start: "전" (ago) does not explain "리전"
     return inside * 2 >= token.end - token.start
 
 
 def leftovers(view: str, question: str, catalog: dict[str, list[str]]) -> list[Leftover]:
     """Content words of ``view`` that no recogniser claims, adjacent ones joined into phrases."""
-    spans = _merge(claimed_spans(view, question, catalog))
+    raw = claimed_spans(view, question, catalog)
+    names = identifier_names(catalog)
+    spans = _merge(raw)
     groups: list[list[Token]] = []
     previous: Token | None = None
     for token in tokenize(view):
-        if not _is_content(token) or _covered(token, spans):
+        if not _is_content(token) or _covered(token, spans, raw, names):
             previous = None
             continue
         if previous is not None and groups and token.start - previous.end <= 1:

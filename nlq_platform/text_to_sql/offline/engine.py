@@ -9,12 +9,14 @@ from dataclasses import asdict
 from nlq_platform.text_to_sql.context import Context
 from nlq_platform.text_to_sql.engine import Generation, NotUnderstood, Validator
 from nlq_platform.text_to_sql.offline import claims
+from nlq_platform.text_to_sql.offline.accounting import unaccounted
 from nlq_platform.text_to_sql.offline.compiler import compile_plan
 from nlq_platform.text_to_sql.offline.coverage import leftovers
 from nlq_platform.text_to_sql.offline.entities import english_view
 from nlq_platform.text_to_sql.offline.parser import INCIDENT_WINDOW, PERFORMANCE_WINDOW, parse
 from nlq_platform.text_to_sql.offline.plan import Plan
 from nlq_platform.text_to_sql.offline.reading import language_of, reading
+from nlq_platform.text_to_sql.offline.refine import refine
 from nlq_platform.text_to_sql.offline.shapes import unsupported
 from nlq_platform.text_to_sql.offline.timewindow import parse_window
 from nlq_platform.text_to_sql.offline.tokens import respace_korean
@@ -36,7 +38,10 @@ def understand(question: str, catalog: dict[str, list[str]]) -> tuple[Plan, str 
     shape = unsupported(view, question)
     if shape is not None:
         raise NotUnderstood(f'question not understood: "{shape[0].strip()}" — {shape[1]}')
-    plan = parse(question, catalog)
+    plan = refine(view, parse(question, catalog), catalog)
+    lost = unaccounted(view, question, plan, catalog)
+    if lost is not None:
+        raise NotUnderstood(f'question not understood: "{lost[0].strip()}" — {lost[1]}')
     return plan, _window_convention(plan, question, view)
 
 

@@ -23,7 +23,7 @@ GLOSSARY: dict[str, str] = {
     "디비 연결": "database connection", "db connection": "database connection",
     "결제 거절": "payment declined", "결제 거부": "payment declined", "거절": "declined",
     "유효성": "validation", "검증": "validation", "네트워크": "network", "타입": "type",
-    "워커": "worker", "웹 앱": "web app", "웹앱": "web app", "브라우저": "browser", "지역": "region", "리전": "region", "상태 코드": "status code", "웹에서": "frontend", "웹": "web", "프론트": "frontend", "백엔드": "backend",
+    "워커": "worker", "웹 앱": "web app", "웹앱": "web app", "브라우저": "browser", "상태 코드": "status code", "웹에서": "frontend", "웹": "web", "프론트": "frontend", "백엔드": "backend",
     "프로덕션": "production", "운영": "production", "스테이징": "staging", "개발": "development",
     "클릭": "click", "제출": "submit", "페이지 이동": "navigate", "페이지뷰": "view", "화면 조회": "view",
     "timeouts": "timeout", "timed out": "timeout", "submissions": "submit", "submission": "submit",
@@ -58,6 +58,8 @@ GLOSSARY: dict[str, str] = {
     "모바일": "mobile", "데스크톱": "desktop", "데스크탑": "desktop", "route": "endpoint",
     "routes": "endpoints", "라우트": "엔드포인트", "응답 코드": "status code", "상태 코드값": "status code",
     "http status": "status code", "people": "users", "to pay": "to make a payment", "person": "user", "visitors": "users", "visitor": "user", "사람": "사용자",
+    "실행 환경": "환경", "기기": "device", "디바이스": "device", "장치": "device", "운영체제": "os", "상태코드": "status code",
+    "상태 코드별": "status code별", "금액": "amount", "함수명": "function name", "함수 이름": "function name",
     "db커넥션": "database connection", "디비커넥션": "database connection", "db연결": "database connection", "눌렀": "click", "누른": "click",
 }  # fmt: skip
 #: capitalised abbreviations that are ordinary words in lower case ("be"): glossed only as written

@@ -594,7 +594,7 @@ _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 NUMBER_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
 TOP_N = re.compile(
     rf"(?:top|상위|하위|탑|bottom|up to|at most|limit|max|maximum of|최대)\s*{_NUMBER}(?![a-z])"
-    rf"|(?<![a-z])(?:latest|last|newest|most recent|first|slowest|fastest|oldest)\s+{_NUMBER}(?![a-z0-9])(?!\s*(?:hours?|minutes?|mins?|days?|weeks?|h|m|d)(?![a-z]))"
+    rf"|(?<![a-z])(?:latest|last|newest|most recent|first|slowest|fastest|oldest)\s+{_NUMBER}(?![a-z0-9])(?!\s*-?\s*(?:hours?|minutes?|mins?|days?|weeks?|h|m|d)(?![a-z]))"
     rf"|{_NUMBER}\s*(?:max|rows|entries|lines|results|items|줄|행)(?![a-z])"
     r"|(\d+)\s*(?:개|곳|가지|위|명|건만|개만|건(?!\s*(?:이상|넘|초과)))"
     r"|(?:한|두|세|네|다섯|열)\s*(?:개|곳|가지|명|건)"
@@ -626,6 +626,9 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
                    "error_type", "type", "types"),
     "action_type": ("액션", "행동", "action", "actions", "action_type"),
     "log_type": ("로그 타입", "log type", "log_type"),
+    "message": ("메시지", "message", "messages"),
+    "file_path": ("파일", "소스 파일", "file", "files", "source file", "source files", "file path", "file paths",
+                  "file_path"),
 }  # fmt: skip
 LIST_SEPARATOR = r"\s*(?:·|,|/|&|\+|×|랑|이랑|와|과|하고|및|\band\b)\s*"
 GROUP_SUFFIX = r"\s*(?:별|단위|마다|당)"

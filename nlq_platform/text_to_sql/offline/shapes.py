@@ -82,7 +82,34 @@ def level_range(view: str, question: str) -> Refusal | None:
     return None
 
 
+def future_time(view: str, question: str) -> Refusal | None:
+    """ "tomorrow", "next week", "내일", "예측": logs hold what has happened, not what will."""
+    match = re.search(
+        r"(?<![a-z])(?:tomorrow|next\s+(?:week|month|year|hour|day)|forecast\w*|predict\w*|will\s+(?:there|we|it|be))(?![a-z])"
+        r"|내일|모레|다음\s*(?:주|달|해|시간)|내주|예측|예상\s*되|20[3-9]\d\s*년",
+        view,
+    )
+    if match:
+        return match.group(0), "the logs record what has happened; a future time cannot be answered from them"
+    return None
+
+
+def other_table(view: str, question: str) -> Refusal | None:
+    """ "from the deployments table", "orders 테이블": the only table is ``logs``."""
+    match = re.search(
+        r"(?:from|in|of|query|join)\s+(?:the\s+|our\s+)?([a-z_]+)\s+tables?(?![a-z])|(?<![a-z])tables?\s+([a-z_]+s)(?![a-z])"
+        r"|([a-z_]+|[가-힣]+)\s*테이블",
+        view,
+    )
+    name = next((g for g in match.groups() if g), "") if match else ""
+    if match and name.rstrip("s") not in ("log", "로그"):
+        return match.group(0), "the only table the logs are in is logs"
+    return None
+
+
 RULES: tuple[Callable[[str, str], Refusal | None], ...] = (
+    future_time,
+    other_table,
     nested_aggregate,
     share_over_threshold,
     ratio_of_counts,

@@ -1,0 +1,181 @@
+"""Every signal of the question must show in the plan. Coverage (``coverage.py``) checks that each
+word was *recognised*; this checks that what it asks was *kept*: a word that names a moment, a
+distinct count, a grouping, an extreme, a per-group threshold or a numeric JSONB key, with no trace
+of it in the plan, means the parser answered another question — so the engine refuses instead,
+naming the words.
+
+Rules run in order (sqlglot's optimizer ``RULES`` is the model); the first that fires refuses.
+Each takes the english view of the question, the question, the plan and the catalog.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.plan import Plan
+
+Refusal = tuple[str, str]  # (the words, why the plan does not answer them)
+Catalog = dict[str, list[str]]
+
+#: a question of a moment: "when", "언제", "what time", "몇 시에"
+_WHEN = re.compile(r"(?<![a-z])(?:when|what time)(?![a-z])|언제|몇\s*시(?:에|쯤)", re.IGNORECASE)
+#: a count of different things: "distinct error types", "몇 종류", "서로 다른"
+_DISTINCT = re.compile(
+    r"(?<![a-z])(?:distinct|different|unique)(?![a-z])|서로\s*다른|몇\s*(?:종류|가지)|고유한?", re.IGNORECASE
+)
+#: extremes of a value: "fastest", "최소", "longest … ever"
+_EXTREME = re.compile(
+    r"(?:(?<![a-z])(?:fastest|slowest|quickest|longest|shortest|minimum|maximum|peak)(?![a-z])"
+    r"|(?<![a-z0-9])(?<!\d )(?:min|max)(?![a-z])"
+    r"|최대|최소|최댓값|최솟값|제일\s*(?:오래|빠르|빨리|느리|짧)|가장\s*(?:오래|빠르|빨리|느리|짧))"
+    r"(?!\s*(?:\d|한|두|세|다섯|열|one|two|three|five|ten))",  # "최대 20개", "max 20", "최소 한 번": limits
+    re.IGNORECASE,
+)
+#: a count compared with a number: "30건 넘게", "more than 40 log lines", "at least 5 errors"
+_COUNT_THRESHOLD = re.compile(
+    r"\d+\s*(?:건|번|회|개)\s*(?:이상|넘|초과|미만|이하)"
+    r"|(?:more than|over|at least|fewer than|less than|above|under)\s+\d+\s+"
+    r"(?:log|logs|lines?|errors?|events?|requests?|calls?|times|entries|rows|records)",
+    re.IGNORECASE,
+)
+#: an aggregate compared with a number: "평균 응답시간이 300ms 넘는", "averaging above 300 ms"
+_AGGREGATE_THRESHOLD = re.compile(
+    r"(?:평균|average|avg|mean|p\d\d)[^,.?]{0,24}?\d+\s*(?:ms|밀리초|초|s|sec\w*)?\s*(?:이상|넘|초과|미만|이하)"
+    r"|averag\w*\s+(?:above|over|more than|below|under|less than)\s+\d+"
+    r"|(?:average|avg|mean|p\d\d)\s+(?:\w+\s+){0,3}(?:is\s+|was\s+)?(?:above|over|more than|below|under|exceeds?)\s+\d+",
+    re.IGNORECASE,
+)
+
+
+def _measure_columns(plan: Plan) -> set[str]:
+    return {m.column or "" for m in plan.measures}
+
+
+def moment_is_answered(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "When was the last FATAL?": the answer is a time — a first/last-seen measure, a time
+    bucket or a time dimension; a count or a list of rows answers another question."""
+    match = _WHEN.search(view)
+    if match is None:
+        return None
+    kinds = {m.kind for m in plan.measures}
+    answered = (
+        kinds & {"first_seen", "last_seen"}
+        or any(m.column == "created_at" for m in plan.measures)
+        or plan.bucket is not None
+        or (plan.is_listing and "created_at" in plan.columns and plan.limit is not None and plan.limit <= 20)
+    )
+    if answered:
+        return None
+    return match.group(0), "the question asks for a moment, and the offline engine did not find one to give"
+
+
+def distinct_is_counted(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "How many distinct error types": a count of different values, not of rows."""
+    match = _DISTINCT.search(view)
+    if match is None or plan.is_listing or plan.dimensions:
+        return None
+    if any(m.kind in ("count_distinct", "share") for m in plan.measures):
+        return None
+    return match.group(0), "a count of different values was asked, and the offline engine would count rows"
+
+
+def grouping_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "메시지별", "by message": a grouping the question asks for must be a dimension (or the
+    time bucket); a grouping by a word the engine does not know as a column is refused."""
+    if plan.is_listing:
+        return None
+    nouns = {n: column for column, words in lx.DIMENSION_NOUNS.items() for n in words}
+    nouns.update({column.replace("_", " "): column for column in catalog if column.isidentifier()})
+    nouns.update({column: column for column in catalog if column.isidentifier()})
+    nouns.update({k: f"metadata.{k}" for k in catalog.get("metadata_keys", [])})
+    noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+    for match in re.finditer(rf"(?<![a-z0-9_-])({noun})s?\s*(?:별로?|마다)(?![가-힣])", view):
+        column = nouns[match.group(1)]
+        if column not in plan.dimensions and column not in _kept_elsewhere(plan):
+            return match.group(0), f"a breakdown by {column} was asked and the offline engine did not keep it"
+    return None
+
+
+def _kept_elsewhere(plan: Plan) -> set[str]:
+    """Columns a grouping word may name without a dimension: the bucket's time, a filtered column
+    pinned to one value, a measure's column."""
+    kept = {f.column for f in plan.filters} | _measure_columns(plan)
+    if plan.bucket is not None:
+        kept.add("created_at")
+    return kept
+
+
+def extreme_is_measured(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "fastest, average and slowest": minimum and maximum are asked; an answer without them
+    (only a count and an average) is another question. Rankings (dimensions) and top-N listings
+    sorted by the value answer "slowest" by their order."""
+    match = _EXTREME.search(view)
+    if match is None or plan.dimensions or plan.bucket is not None:
+        return None
+    if plan.is_listing and any(key not in ("created_at",) for key, _ in plan.order):
+        return None
+    if {m.kind for m in plan.measures} & {"max", "min", "percentile", "first_seen", "last_seen"}:
+        return None
+    return match.group(
+        0
+    ), "an extreme (minimum or maximum) was asked, and the offline engine did not compute it"
+
+
+def count_threshold_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "services with more than 30 errors": a threshold on a per-group count needs HAVING."""
+    match = _COUNT_THRESHOLD.search(view)
+    if match is None or plan.having is not None:
+        return None
+    if any(f.column == "duration_ms" for f in plan.filters) and re.search(
+        r"ms|초|sec|second", match.group(0)
+    ):
+        return None
+    return match.group(
+        0
+    ), "a threshold on a count per group was asked, and the offline engine did not keep it"
+
+
+def aggregate_threshold_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "endpoints whose average is over 300 ms": a threshold on an aggregate, not on rows."""
+    match = _AGGREGATE_THRESHOLD.search(view)
+    if match is None or plan.having is not None:
+        return None
+    return match.group(
+        0
+    ), "a threshold on an average or percentile per group is not supported by the offline engine yet"
+
+
+def numeric_key_is_used(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "average cart_total", "load_ms over 2 s": a numeric JSONB key the question names must be
+    what the plan measures or filters; answering with duration_ms or a count is another question."""
+    used = {f.column for f in plan.filters} | _measure_columns(plan) | set(plan.dimensions)
+    for key in catalog.get("metadata_numeric_keys", []):
+        forms = {key, key.replace("_", " ")}
+        found = next(
+            (f for f in forms if re.search(rf"(?<![a-z0-9_]){re.escape(f)}(?![a-z0-9_])", view)), None
+        )
+        if found and f"metadata.{key}" not in used:
+            return found, f"measures of the metadata key '{key}' are not supported by the offline engine yet"
+    return None
+
+
+RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
+    moment_is_answered,
+    distinct_is_counted,
+    grouping_is_kept,
+    extreme_is_measured,
+    count_threshold_is_kept,
+    aggregate_threshold_is_kept,
+    numeric_key_is_used,
+)
+
+
+def unaccounted(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """The first signal of the question that the plan lost, or None."""
+    for rule in RULES:
+        found = rule(view, question, plan, catalog)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,188 @@
+"""Plan shapes the parser's first reading misses, rebuilt from the question's signals.
+
+The parser (``parser.py``) reads measures, filters and dimensions; some questions ask for a
+different *shape* of answer with the same words: a moment ("when was the last FATAL?" → the
+latest ``created_at``), a count of different things ("how many distinct error types" →
+``COUNT(DISTINCT error_type)``), the extremes of a value ("fastest, average and slowest" → MIN,
+AVG, MAX). Each rule rewrites a plan it recognises and returns True; rules run in order and the
+first that applies wins (sqlglot's optimizer ``RULES`` is the model). What no rule fixes,
+``accounting.py`` refuses.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from nlq_platform.text_to_sql.offline import claims
+from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.plan import Measure, Plan
+
+Catalog = dict[str, list[str]]
+
+_FIRST = re.compile(r"(?<![a-z])(?:first|earliest)(?![a-z])|처음|최초|첫", re.IGNORECASE)
+_WHEN = re.compile(r"(?<![a-z])(?:when|what time)(?![a-z])|언제", re.IGNORECASE)
+#: the counted things of "how many distinct X" / "X가 몇 종류": identifier-like columns
+_COUNTABLE = {
+    "error_type": ("error types", "error type", "에러 type", "오류 type", "에러 타입", "에러 유형", "에러 종류", "오류 유형", "오류 종류",
+                   "오류 타입", "types of error", "kinds of error"),
+    "session_id": ("sessions", "session", "세션"),
+    "user_id": ("users", "user", "사용자", "유저", "고객", "customers"),
+    "trace_id": ("traces", "trace", "트레이스", "trace_id"),
+    "service": ("services", "service", "서비스"),
+    "path": ("endpoints", "endpoint", "paths", "path", "엔드포인트", "경로", "pages", "페이지"),
+    "function_name": ("functions", "function", "함수"),
+    "message": ("messages", "message", "메시지"),
+}  # fmt: skip
+_DISTINCT = r"(?:distinct|different|unique|서로\s*다른|고유한?)"
+_HOW_MANY = r"(?:몇\s*(?:종류|가지|개|곳|명)|how many)"
+#: the statistic words of a value's summary, in the order a question names them
+_STATISTICS = (
+    ("min", re.compile(r"(?<![a-z])(?:fastest|quickest|shortest|minimum|min)(?![a-z])|최소|최솟값|가장\s*(?:빠른|짧)|제일\s*(?:빠른|짧)", re.I)),
+    ("avg", re.compile(r"(?<![a-z])(?:average|avg|mean)(?![a-z])|평균", re.I)),
+    ("max", re.compile(r"(?<![a-z])(?:slowest|longest|maximum|max|peak)(?![a-z])|최대|최댓값|가장\s*(?:오래|느린)|제일\s*(?:오래|느린)", re.I)),
+)  # fmt: skip
+
+
+def _plain_count(plan: Plan) -> bool:
+    return len(plan.measures) == 1 and plan.measures[0].kind == "count" and plan.measures[0].where is None
+
+
+def moment_of_occurrence(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "When was the last FATAL?", "처음 터진 시각이 언제야?": the latest (or earliest)
+    ``created_at`` of the rows, not a count or a list."""
+    if plan.dimensions or plan.bucket is not None or plan.having is not None:
+        return False
+    last = claims.LAST_TIME.search(view)
+    first = _WHEN.search(view) and _FIRST.search(view)
+    if not (last or first):
+        return False
+    if plan.is_listing and (_asks_rows(view) or _names_columns(view) or _SHOW_ROWS.search(view)):
+        return False  # "the five latest FATAL logs: time, service …" lists rows
+    kind = "first_seen" if first and not last else "last_seen"
+    plan.measures = [Measure(kind, kind)]
+    plan.columns, plan.order, plan.limit = [], [], None
+    return True
+
+
+#: "show his logs …", "로그를 보여줘": rows are asked, whatever "last time" says
+_SHOW_ROWS = re.compile(
+    r"(?<![a-z])(?:show|list|pull|display)\b[^?.]*?\blogs?\b|로그(?:를|들을)?\s*(?:다\s*)?(?:보여|뽑|나열)"
+)
+
+
+def _names_columns(view: str) -> bool:
+    """ "시각, 서비스, 경로, 레벨": the question lists the columns of rows it wants."""
+    noun = "|".join(re.escape(n) for n in sorted(lx.COLUMN_NOUNS, key=len, reverse=True))
+    return re.search(rf"(?:{noun})(?:{lx.LIST_SEPARATOR}(?:{noun})){{2,}}", view) is not None
+
+
+def _asks_rows(view: str) -> bool:
+    return (
+        re.search(r"\d+\s*(?:개|건)|(?<![a-z])(?:five|ten|\d+)\s+(?:latest|last|most recent)", view)
+        is not None
+    )
+
+
+def count_of_distinct_things(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "How many distinct error types", "서로 다른 에러 타입이 몇 종류", "trace가 몇 개": the
+    number of different values of a column, not of rows."""
+    if plan.bucket is not None or plan.having is not None or plan.is_listing:
+        return False
+    if plan.dimensions and (len(plan.dimensions) > 1 or lx.GROUP_WORD.search(view)):
+        return False  # "distinct users per service": a breakdown with a distinct count in it
+    if not plan.dimensions and not _plain_count(plan):
+        return False
+    for column, nouns in _COUNTABLE.items():
+        if plan.dimensions and plan.dimensions != [column]:
+            continue  # "how many distinct error types": the parser ranked the very thing counted
+        noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        english = re.search(rf"{_DISTINCT}\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view)
+        korean = re.search(rf"(?:{noun})\s*(?:이|가|는|은)?\s*(?:모두\s*|총\s*)?{_HOW_MANY}", view)
+        if english or (korean and column in ("error_type", "trace_id")):
+            plan.measures = [Measure("count_distinct", f"{column}_count", column)]
+            plan.dimensions, plan.order, plan.limit = [], [], None
+            if column == "error_type" and not re.search(
+                r"(?<![a-z])(?:error|errors)(?![a-z])\s*(?:level|로그)", view
+            ):
+                # "distinct error types" counts the types that occurred, whatever the level
+                plan.filters = [f for f in plan.filters if f.column != "level"]
+            return True
+    return False
+
+
+def summary_statistics(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "fastest, average and slowest response times", "제일 오래 걸린 응답시간이 몇 ms": the
+    statistics of duration the question names, in its order, with no grouping."""
+    if plan.dimensions or plan.bucket is not None or plan.is_listing:
+        return False
+    if not any(m.column == "duration_ms" for m in plan.measures) and not lx.LATENCY.search(view):
+        return False
+    named = sorted((match.start(), kind) for kind, pattern in _STATISTICS if (match := pattern.search(view)))
+    if not any(kind in ("min", "max") for _, kind in named):
+        return False
+    plan.measures = [Measure(kind, f"{kind}_duration_ms", "duration_ms") for _, kind in named]
+    plan.add_filter("duration_ms", "not_null")
+    plan.order = []
+    return True
+
+
+#: the words a question uses for the columns of the rows it wants
+_COLUMN_WORDS = {
+    "created_at": ("발생 시각", "시각", "time", "timestamp", "when", "created_at"),
+    "user_id": ("user_id", "user id", "user", "사용자"),
+    "trace_id": ("trace_id", "trace id", "trace"),
+    "session_id": ("session_id", "session id", "session", "세션"),
+    "duration_ms": ("duration_ms", "응답시간", "응답 시간", "소요시간", "duration", "latency"),
+    "service": ("service", "서비스"),
+    "function_name": ("function_name", "function name", "function", "함수"),
+    "file_path": ("file_path", "file path", "source file", "파일"),
+    "message": ("message", "메시지"),
+    "level": ("level", "레벨", "severity", "심각도"),
+    "path": ("path", "경로", "endpoint", "엔드포인트", "page", "페이지"),
+    "method": ("http method", "method", "메서드"),
+    "error_type": ("error_type", "error type", "에러 타입", "에러 유형", "에러 종류"),
+    "action_type": ("action_type", "action", "액션"),
+    "environment": ("environment", "환경"),
+    "service_version": ("service_version", "version", "버전"),
+    "log_type": ("log_type", "log type", "로그 타입"),
+}  # fmt: skip
+
+
+def columns_as_named(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "the five slowest …, with time, user id, trace id and duration": a listing shows the
+    columns the question names, in its order, when it names at least two after "with" / ":" /
+    "같이" and the house columns lack one of them; otherwise the house columns stand."""
+    if not plan.is_listing:
+        return False
+    words = {w: column for column, ws in _COLUMN_WORDS.items() for w in ws}
+    noun = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    listed = re.search(
+        rf"(?:with|showing|including|:|give me (?:its|their)|—|-)\s*((?:(?:the|its|their)\s+)?(?:{noun})s?(?:{lx.LIST_SEPARATOR}(?:(?:the|its|their)\s+)?(?:{noun})s?)+)"
+        rf"|((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun}))+)\s*(?:을|를)?\s*(?:같이|함께|알려|보여|뽑|포함|까지)",
+        view,
+    )
+    if listed is None:
+        return False
+    named = [words[m.group(0)] for m in re.finditer(noun, listed.group(1) or listed.group(2))]
+    named = list(dict.fromkeys(named))
+    if len(named) < 2 or set(named) <= set(plan.columns):
+        return False  # the house columns already show what was named
+    plan.columns = named
+    return True
+
+
+RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
+    columns_as_named,
+    moment_of_occurrence,
+    count_of_distinct_things,
+    summary_statistics,
+)
+
+
+def refine(view: str, plan: Plan, catalog: Catalog) -> Plan:
+    """Apply the first rule that recognises a shape the parser missed."""
+    for rule in RULES:
+        if rule(view, plan, catalog):
+            break
+    return plan

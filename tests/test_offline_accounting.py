@@ -1,0 +1,54 @@
+"""The plan must keep what the question asks (offline/accounting.py), and shapes the parser
+misses are rebuilt (offline/refine.py): question → outcome, table-driven."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlq_platform.text_to_sql.engine import NotUnderstood
+from nlq_platform.text_to_sql.offline.engine import understand
+from tests.test_offline_coverage import CATALOG
+
+
+@pytest.mark.parametrize(
+    ("question", "kinds", "window"),
+    [
+        ("When was the last FATAL log?", ["last_seen"], False),
+        ("FATAL 로그 마지막으로 찍힌 게 언제야?", ["last_seen"], False),
+        ("지난 3시간 중에 DatabaseConnectionError가 처음 난 시각이 언제야?", ["first_seen"], True),
+        ("How many distinct error types in the past 7 days?", ["count_distinct"], True),
+        ("지난 7일 서로 다른 에러 타입이 몇 종류야?", ["count_distinct"], True),
+        ("fastest, average and slowest response times of payment-api today", ["min", "avg", "max"], True),
+    ],
+)
+def test_shapes_the_parser_missed_are_rebuilt(question: str, kinds: list[str], window: bool) -> None:
+    plan, _ = understand(question, CATALOG)
+    assert [m.kind for m in plan.measures] == kinds
+    assert (plan.window is not None) is window
+
+
+def test_a_listing_shows_the_columns_named() -> None:
+    plan, _ = understand(
+        "The five slowest requests to /api/v1/orders this week, with time, user id, trace id and duration",
+        CATALOG,
+    )
+    assert plan.columns == ["created_at", "user_id", "trace_id", "duration_ms"]
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("How many sessions produced more than 40 log lines in the last 24 hours?", "40"),
+        ("지난 24시간 에러가 30건 넘게 난 서비스", "30건 넘"),
+        ("endpoints averaging above 300 ms in the last day", "averaging"),
+        ("지난 24시간 평균 응답시간이 300ms 넘는 엔드포인트", "평균 응답시간이 300ms 넘"),
+        ("Show payment-api's history from the deployments table", "deployments table"),
+        ("내일 에러 몇 건 날까?", "내일"),
+        ("frontend errors by screen_resolution", "screen_resolution"),
+        ("리전별 에러 건수", "리전"),
+    ],
+)
+def test_what_the_plan_would_lose_is_refused_by_name(question: str, words: str) -> None:
+    with pytest.raises(NotUnderstood) as refused:
+        understand(question, CATALOG)
+    assert words in str(refused.value)
