@@ -4,8 +4,8 @@ The parser (``parser.py``) reads measures, filters and dimensions; some question
 different *shape* of answer with the same words: a moment ("when was the last FATAL?" → the
 latest ``created_at``), a count of different things ("how many distinct error types" →
 ``COUNT(DISTINCT error_type)``), the extremes of a value ("fastest, average and slowest" → MIN,
-AVG, MAX). Each rule rewrites a plan it recognises and returns True; rules run in order and the
-first that applies wins (sqlglot's optimizer ``RULES`` is the model). What no rule fixes,
+AVG, MAX). Each rule rewrites a plan it recognises and returns True when no later rule may
+apply; rules run in order (sqlglot's optimizer ``RULES`` is the model). What no rule fixes,
 ``accounting.py`` refuses.
 """
 
@@ -17,6 +17,7 @@ from collections.abc import Callable
 from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.plan import Measure, Plan
+from nlq_platform.text_to_sql.offline.timewindow import parse_window
 
 Catalog = dict[str, list[str]]
 
@@ -159,7 +160,7 @@ def columns_as_named(view: str, plan: Plan, catalog: Catalog) -> bool:
     noun = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     listed = re.search(
         rf"(?:with|showing|including|:|give me (?:its|their)|—|-)\s*((?:(?:the|its|their)\s+)?(?:{noun})s?(?:{lx.LIST_SEPARATOR}(?:(?:the|its|their)\s+)?(?:{noun})s?)+)"
-        rf"|((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun}))+)\s*(?:을|를)?\s*(?:같이|함께|알려|보여|뽑|포함|까지)",
+        rf"|((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun}))+)\s*(?:을|를|로|으로)?\s*(?:같이|함께|알려|보여|뽑|포함|까지)",
         view,
     )
     if listed is None:
@@ -172,7 +173,32 @@ def columns_as_named(view: str, plan: Plan, catalog: Catalog) -> bool:
     return True
 
 
+_ONE = re.compile(
+    r"(?<![a-z])(?:single|the one)(?![a-z])|(?<![가-힣])하나|한\s*(?:건|개)(?![가-힣])", re.IGNORECASE
+)
+
+
+def one_row(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "the single slowest request", "제일 오래 걸린 거 하나": a ranked listing of one row."""
+    if not plan.is_listing or not plan.order or plan.order[0][0] == "created_at" or not _ONE.search(view):
+        return False
+    plan.limit = 1
+    return False  # the listing may still name its columns
+
+
+def latest_rows_unwindowed(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "the five latest FATAL logs": the newest N rows whenever they came, not those of a default
+    hour (a window the question names stays)."""
+    if not plan.is_listing or plan.order != [("created_at", True)] or plan.limit is None:
+        return False
+    if parse_window(view) is None and lx.TOP_N.search(view):
+        plan.window = None
+    return False
+
+
 RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
+    one_row,
+    latest_rows_unwindowed,
     columns_as_named,
     moment_of_occurrence,
     count_of_distinct_things,
