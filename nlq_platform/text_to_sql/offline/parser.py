@@ -341,7 +341,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     if n is not None and plan.bucket is None and plan.having is None:
         plan.limit = n
     for d in plan.dimensions:
-        if d in ("user_id", "session_id", "trace_id") or d.startswith("metadata."):
+        if d in ("user_id", "session_id", "trace_id", "action_type") or d.startswith("metadata."):
             plan.add_filter(d, "not_null")  # "which users", "which browsers": the rows that have one
     _order_by_known_outputs(plan, text)
     return plan

@@ -196,6 +196,26 @@ def latest_rows_unwindowed(view: str, plan: Plan, catalog: Catalog) -> bool:
     return False
 
 
+_REQUEST_VOLUME = re.compile(
+    r"(?<![a-z])(?:requests?|calls?|request volume|traffic)(?![a-z])|요청\s*(?:수|건수|량)|호출\s*(?:수|건수|횟수)",
+    re.IGNORECASE,
+)
+
+
+def requests_are_timed_rows(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "backend requests by HTTP method", "시간당 요청 수": a request is a row that timed one
+    (``duration_ms`` set) — the same rows latency questions average over."""
+    if len(plan.measures) != 1 or plan.measures[0].kind != "count" or plan.measures[0].where is not None:
+        return False
+    if not _REQUEST_VOLUME.search(view) or plan.has_filter("level") or plan.has_filter("error_type"):
+        return False
+    plan.add_filter("duration_ms", "not_null")
+    if plan.measures[0].alias == "count":
+        plan.measures = [Measure("count", "request_count")]
+        plan.order = [("request_count" if key == "count" else key, desc) for key, desc in plan.order]
+    return True
+
+
 RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
     one_row,
     latest_rows_unwindowed,
@@ -203,6 +223,7 @@ RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
     moment_of_occurrence,
     count_of_distinct_things,
     summary_statistics,
+    requests_are_timed_rows,
 )
 
 
