@@ -20,6 +20,7 @@ from nlq_platform.text_to_sql.offline.refine import refine
 from nlq_platform.text_to_sql.offline.shapes import unsupported
 from nlq_platform.text_to_sql.offline.timewindow import parse_window
 from nlq_platform.text_to_sql.offline.tokens import respace_korean
+from nlq_platform.text_to_sql.offline.typos import corrected
 
 _DEFAULTS = {
     "en": {"incident": "default for incident questions", "performance": "default for performance questions"},
@@ -33,12 +34,19 @@ def understand(question: str, catalog: dict[str, list[str]]) -> tuple[Plan, str 
     question = respace_korean(question)
     view = english_view(question)
     unclaimed = leftovers(view, question, catalog)
+    fixes: list[str] = []
+    if unclaimed:  # "mnay erors": read as the one close known word, or refuse naming it
+        fixed, fixes = corrected(question, [u.words for u in unclaimed], catalog)
+        if fixes:
+            question, view = fixed, english_view(fixed)
+            unclaimed = leftovers(view, question, catalog)
     if unclaimed:
         raise NotUnderstood("question not understood: " + "; ".join(u.describe() for u in unclaimed))
     shape = unsupported(view, question)
     if shape is not None:
         raise NotUnderstood(f'question not understood: "{shape[0].strip()}" — {shape[1]}')
     plan = refine(view, parse(question, catalog), catalog)
+    plan.corrections = fixes
     lost = unaccounted(view, question, plan, catalog)
     if lost is not None:
         raise NotUnderstood(f'question not understood: "{lost[0].strip()}" — {lost[1]}')

@@ -54,6 +54,8 @@ class Plan:
     columns: list[str] = field(default_factory=list)
     #: what the parser understood, in words (shown to the analyst, used for the answer)
     notes: list[str] = field(default_factory=list)
+    #: words read as a close known word ('"sesions" read as "sessions"'), named in the reading
+    corrections: list[str] = field(default_factory=list)
 
     @property
     def is_listing(self) -> bool:

@@ -117,4 +117,6 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
         parts.append(f"정렬 {keys}" if lang == "ko" else f"ordered by {keys}")
     if plan.limit is not None:
         parts.append(f"상위 {plan.limit}개" if lang == "ko" else f"first {plan.limit}")
+    if plan.corrections:
+        parts.append(("오타로 보고 " if lang == "ko" else "typo: ") + ", ".join(plan.corrections))
     return " · ".join(p for p in parts if p)
