@@ -85,7 +85,9 @@ def ask_for_note(index: int) -> None:
 def render_cache(status: CacheStatus) -> None:
     st.subheader("메타데이터 캐시 / Metadata cache")
     if status.state == "fresh":
-        st.success(f"최신 / fresh — {status.age_text()} 전 생성 / old", icon="✅")
+        st.success(
+            f"최신 — {status.age_text()} 전 생성 / fresh — generated {status.age_text()} ago", icon="✅"
+        )
     elif status.state == "stale":
         st.warning(
             f"오래됨 / stale — {status.age_text() or '?'} (> {status.max_age_hours:g} h); "

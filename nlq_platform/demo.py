@@ -231,7 +231,8 @@ def run(settings: Settings) -> None:
                 subprocess.Popen(
                     [str(dagster_bin / "streamlit"), "run", str(REPO_ROOT / "app" / "streamlit_app.py"),
                      "--server.headless", "true", "--server.address", "127.0.0.1",
-                     "--server.port", str(APP_PORT), "--browser.gatherUsageStats", "false"],
+                     "--server.port", str(APP_PORT), "--browser.gatherUsageStats", "false",
+                     "--client.toolbarMode", "minimal"],
                     env={**os.environ, **dagster_vars}, start_new_session=True,
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )
@@ -260,8 +261,8 @@ def run(settings: Settings) -> None:
             f"    curl -s -X POST {base}/logs -H 'Authorization: Bearer {key}' "
             '-d \'[{"message":"hello","service":"demo","log_type":"BACKEND"}]\''
         )
-        click.echo('    nlq ask "지난 1시간 동안 발생한 에러가 몇 건이야?"')
-        click.echo('    nlq ask "user_123의 마지막 결제 시도에서 무슨 일이 있었어?"')
+        click.echo('    .venv/bin/nlq ask "지난 1시간 동안 발생한 에러가 몇 건이야?"')
+        click.echo('    .venv/bin/nlq ask "user_123의 마지막 결제 시도에서 무슨 일이 있었어?"')
         click.echo(
             f"    curl -s -X PUT {shop_url}/admin/failures -H 'Content-Type: application/json' -d '{{\"db\": 0.3}}'"
             "   # break payment-api"

@@ -226,6 +226,8 @@ def test_korean_time_buckets_show_rows_a_line_chart_and_the_sql(page: Page, tmp_
     chart = answer.get_by_test_id("stVegaLiteChart")
     expect(chart.locator(".mark-line").first).to_be_attached()  # time buckets: a line
     expect(chart.locator("[aria-label*='time scale']").first).to_be_attached()
+    expect(answer.get_by_test_id("stAlert").first).to_contain_text("1시간 단위")  # the reading, above the SQL
+    expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)  # toolbarMode = minimal
     screenshot(page, tmp_path, "browser-ko-time-buckets")
 
 
