@@ -23,6 +23,11 @@ def up() -> None:
         dsns = lifecycle.up(settings)
     where = "NLQ_DATABASE_URL (nothing started)" if dsns.external else f"{settings.home / 'pg'}"
     click.echo(f"PostgreSQL ready: {dsn_mod.redact(dsns.owner)}  [{where}]")
+    from nlq_platform import dagster_env
+
+    with user_facing("writing the Dagster instance's .env"):
+        dotenv = dagster_env.write_dotenv(settings)
+    click.echo(f"Dagster storage: {dotenv} (dg dev / dagster dev from the repo root read it)")
 
 
 @db.command()

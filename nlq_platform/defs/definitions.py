@@ -1,20 +1,19 @@
-"""The one ``Definitions`` entry point (loaded by workspace.yaml); resources per environment."""
+"""The one ``Definitions`` entry point (workspace.yaml, ``[tool.dg]`` in pyproject.toml).
 
+Each concern is a folder of ``nlq_platform/defs/`` with a ``definitions.py`` that holds its
+``defs`` (assets, checks, jobs, schedules, sensors, its own resources); they are found and
+merged here, so adding a concern touches only its folder. Shared resources are bound here, per
+environment through ``EnvVar``.
+"""
+
+import importlib
 import os
+import pkgutil
 
 import dagster as dg
 from dagster_gcp import BigQueryResource, GCSResource
 
-from nlq_platform.defs.alerts.sensors import run_failure_alert
-from nlq_platform.defs.archive.definitions import defs as archive_defs
-from nlq_platform.defs.evaluation.assets import nlq_eval
-from nlq_platform.defs.evaluation.checks import eval_meets_threshold, eval_wrong_rate_within_limit
-from nlq_platform.defs.metadata.assets import METADATA_ASSETS
-from nlq_platform.defs.metadata.checks import METADATA_CHECKS
-from nlq_platform.defs.metadata.jobs import metadata_refresh_job
-from nlq_platform.defs.metadata.schedules import daily_metadata_refresh
-from nlq_platform.defs.metadata.sensors import schema_change_sensor
-from nlq_platform.defs.partitions.definitions import defs as partitions_defs
+import nlq_platform.defs as defs_package
 from nlq_platform.defs.resources import AlertNotifier, BigQuerySource, MetadataCache, NlqDatabase
 
 
@@ -47,13 +46,14 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     }
 
 
-core_defs = dg.Definitions(
-    assets=[*METADATA_ASSETS, nlq_eval],
-    asset_checks=[*METADATA_CHECKS, eval_meets_threshold, eval_wrong_rate_within_limit],
-    jobs=[metadata_refresh_job],
-    schedules=[daily_metadata_refresh],
-    sensors=[schema_change_sensor, run_failure_alert],
-    resources=build_resources(),
-)
+def concern_definitions() -> list[dg.Definitions]:
+    """The ``defs`` of every concern folder (``defs/<concern>/definitions.py``), by name."""
+    found = []
+    for info in sorted(pkgutil.iter_modules(defs_package.__path__), key=lambda i: i.name):
+        if info.ispkg:
+            module = importlib.import_module(f"{defs_package.__name__}.{info.name}.definitions")
+            found.append(module.defs)
+    return found
 
-defs = dg.Definitions.merge(core_defs, partitions_defs, archive_defs)
+
+defs = dg.Definitions.merge(*concern_definitions(), dg.Definitions(resources=build_resources()))
