@@ -16,7 +16,7 @@ from nlq_platform.app_support.cache_status import CacheStatus, cache_status
 from nlq_platform.app_support.charts import choose_chart, to_frame
 from nlq_platform.app_support.errors import explain
 from nlq_platform.app_support.feedback import FeedbackError, feedback_dsn, insert_feedback, make_feedback
-from nlq_platform.config import Settings
+from nlq_platform.config import Settings, SettingsError, load_settings
 from nlq_platform.text_to_sql.answer import fmt
 from nlq_platform.text_to_sql.service import Answer
 
@@ -27,8 +27,14 @@ st.set_page_config(page_title="로그 분석 / Log analyst", page_icon="🔎", l
 
 def current_settings() -> Settings:
     """Read on every run and callback (not the process-wide ``get_settings`` cache): a callback
-    runs with the globals of the *previous* run, so it must not use a module-level copy."""
-    return Settings()
+    runs with the globals of the *previous* run, so it must not use a module-level copy.
+    A bad ``NLQ_*`` value stops the page with the one line naming it."""
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        st.error(f"설정 오류 / Configuration error: {exc}")
+        st.stop()
+        raise
 
 
 settings = current_settings()

@@ -161,7 +161,7 @@ def run(settings: Settings) -> None:
         with step("schema migrated"):
             lifecycle.run_migrations(settings)
         with step("ingest service started"):
-            key = os.environ.get("NLQ_DEMO_INGEST_KEY") or demo_ingest_key(settings.home)
+            key = settings.demo_ingest_key or demo_ingest_key(settings.home)
             keys = ",".join(filter(None, [settings.ingest_keys, f"{key}=*"]))
             env = {**os.environ, "NLQ_INGEST_KEYS": keys}
             cmd = [sys.executable, "-m", "nlq_platform.cli.main", "ingest", "serve"]

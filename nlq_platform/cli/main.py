@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -15,7 +14,7 @@ from nlq_platform.cli.eval import eval_group
 from nlq_platform.cli.ingest import ingest
 from nlq_platform.cli.metadata import metadata
 from nlq_platform.cli.traffic import traffic
-from nlq_platform.config import get_settings
+from nlq_platform.config import SettingsError, get_settings
 from nlq_platform.logging import configure_logging
 
 
@@ -53,7 +52,12 @@ demo.add_command(traffic)
 
 def main() -> None:
     """Console-script entry: known failures become one clear line, never a traceback."""
-    configure_logging(get_settings())
+    try:
+        settings = get_settings()
+    except SettingsError as exc:  # a bad NLQ_* value: one line naming it, before any work
+        click.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(2)
+    configure_logging(settings)
     try:
         cli.main(standalone_mode=False)
     except click.exceptions.Abort:
@@ -68,7 +72,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # last resort: a sentence, not a traceback (NLQ_DEBUG=1 shows it)
-        if os.environ.get("NLQ_DEBUG"):
+        if settings.debug:
             raise
         click.secho(f"error: unexpected {type(exc).__name__}: {exc}", fg="red", err=True)
         sys.exit(1)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import time
 from collections import Counter
@@ -29,7 +28,7 @@ def default_ingest_url(settings: Settings) -> str:
 
 def demo_key(settings: Settings) -> str | None:
     """NLQ_DEMO_INGEST_KEY, else the key ``nlq demo`` generated into .nlq/ingest.key."""
-    key = os.environ.get("NLQ_DEMO_INGEST_KEY")
+    key = settings.demo_ingest_key
     path = Path(settings.home) / "ingest.key"
     if not key and path.exists():
         key = path.read_text().strip()

@@ -2,47 +2,43 @@
 
 Each concern is a folder of ``nlq_platform/defs/`` with a ``definitions.py`` that holds its
 ``defs`` (assets, checks, jobs, schedules, sensors, its own resources); they are found and
-merged here, so adding a concern touches only its folder. Shared resources are bound here, per
-environment through ``EnvVar``.
+merged here, so adding a concern touches only its folder. Shared resources are bound here, from
+the platform's settings (:mod:`nlq_platform.config`).
 """
 
 import importlib
-import os
 import pkgutil
 
 import dagster as dg
 from dagster_gcp import BigQueryResource, GCSResource
 
 import nlq_platform.defs as defs_package
+from nlq_platform.config import Settings, env_name, get_settings
 from nlq_platform.defs.resources import AlertNotifier, BigQuerySource, MetadataCache, NlqDatabase
 
 
-def _env(name: str, default: str | None = None) -> dg.EnvVar | str | None:
-    """``EnvVar`` when set (so the UI shows where a value comes from), else the default."""
-    return dg.EnvVar(name) if os.environ.get(name) else default
+def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+    """The shared resources from the platform's settings (``NLQ_*``, :mod:`nlq_platform.config`).
 
-
-def build_resources() -> dict[str, dg.ConfigurableResource]:
-    project = _env("NLQ_GCP_PROJECT")
+    Secrets are not copied into the resources' config (the UI shows config): ``NlqDatabase``
+    takes the DSN and passwords from the settings when it runs, and the webhook is an
+    ``EnvVar``, shown by name."""
+    settings = settings if settings is not None else get_settings()
+    project = settings.gcp_project
     return {
-        "nlq_db": NlqDatabase(
-            database_url=_env("NLQ_DATABASE_URL"),
-            reader_password=_env("NLQ_READER_DB_PASSWORD"),
-            ingest_password=_env("NLQ_INGEST_DB_PASSWORD"),
-            tables=_env("NLQ_TABLES", "logs"),
-        ),
+        "nlq_db": NlqDatabase(tables=settings.tables),
         "bigquery_source": BigQuerySource(
-            tables=_env("NLQ_BIGQUERY_TABLES", ""),
-            bigquery=BigQueryResource(project=project) if os.environ.get("NLQ_BIGQUERY_TABLES") else None,
-            api_endpoint=_env("NLQ_BIGQUERY_ENDPOINT"),
+            tables=settings.bigquery_tables,
+            bigquery=BigQueryResource(project=project) if settings.bigquery_tables else None,
+            api_endpoint=settings.bigquery_endpoint,
         ),
         "metadata_cache_store": MetadataCache(
-            uri=_env("NLQ_CACHE_URI"),
-            gcs=GCSResource(project=project)
-            if os.environ.get("NLQ_CACHE_URI", "").startswith("gs://")
-            else None,
+            uri=settings.cache_uri,
+            gcs=GCSResource(project=project) if (settings.cache_uri or "").startswith("gs://") else None,
         ),
-        "alert_notifier": AlertNotifier(webhook_url=_env("NLQ_ALERT_WEBHOOK")),
+        "alert_notifier": AlertNotifier(
+            webhook_url=dg.EnvVar(env_name("alert_webhook")) if settings.alert_webhook else None
+        ),
     }
 
 

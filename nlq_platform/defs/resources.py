@@ -1,6 +1,5 @@
-"""Resources shared by the concerns, each configured per environment through ``EnvVar``."""
+"""Resources shared by the concerns, configured from the platform's settings (definitions.py)."""
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,11 +45,6 @@ class NlqDatabase(dg.ConfigurableResource):
 
 async def connect(dsn: str) -> asyncpg.Connection:
     return await asyncpg.connect(dsn, timeout=10)
-
-
-def env_or_none(name: str) -> dg.EnvVar | None:
-    """``EnvVar(name)`` when the variable is set here, so optional resources stay optional."""
-    return dg.EnvVar(name) if os.environ.get(name) else None
 
 
 class BigQuerySource(dg.ConfigurableResource):

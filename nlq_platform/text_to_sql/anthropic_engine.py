@@ -28,7 +28,6 @@ Settings (environment):
 from __future__ import annotations
 
 import math
-import os
 import re
 import threading
 import unicodedata
@@ -37,6 +36,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from nlq_platform.config import Settings, SettingsError, load_settings
 from nlq_platform.metadata.schema import SchemaSnapshot, Table
 from nlq_platform.text_to_sql.context import Context, Example
 from nlq_platform.text_to_sql.engine import Generation, InvalidSQL, NotUnderstood, Validator
@@ -44,7 +44,7 @@ from nlq_platform.text_to_sql.engine import Generation, InvalidSQL, NotUnderstoo
 if TYPE_CHECKING:  # importing anthropic costs seconds; only the type checker pays for it here
     from anthropic import Anthropic
 
-DEFAULT_MODEL = "claude-sonnet-4-5"
+DEFAULT_MODEL: str = Settings.model_fields["anthropic_model"].default
 TOOL_NAME = "submit_sql"
 #: values per catalog column shown to the model
 MAX_HINT_VALUES = 20
@@ -108,21 +108,10 @@ class EngineNotConfigured(EngineUnavailable):
     """The engine's settings are missing or invalid (e.g. no ANTHROPIC_API_KEY)."""
 
 
-def _env_number(env: Mapping[str, str], name: str, default: float, kind: type, minimum: float) -> Any:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or value < minimum or (isinstance(value, float) and not math.isfinite(value)):
-        raise EngineNotConfigured(f"{name}={raw!r} is not valid: expected a {kind.__name__} ≥ {minimum:g}.")
-    return value
-
-
 @dataclass(frozen=True)
 class AnthropicSettings:
+    """The Claude engine's part of the platform's settings (:mod:`nlq_platform.config`)."""
+
     api_key: str | None = None
     model: str = DEFAULT_MODEL
     base_url: str | None = None
@@ -131,16 +120,23 @@ class AnthropicSettings:
     few_shot_k: int = 5
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> AnthropicSettings:
-        env = os.environ if env is None else env
+    def from_settings(cls, settings: Settings) -> AnthropicSettings:
         return cls(
-            api_key=(env.get("ANTHROPIC_API_KEY") or "").strip() or None,
-            model=(env.get("NLQ_ANTHROPIC_MODEL") or "").strip() or DEFAULT_MODEL,
-            base_url=(env.get("NLQ_ANTHROPIC_BASE_URL") or "").strip() or None,
-            timeout_s=_env_number(env, "NLQ_ANTHROPIC_TIMEOUT_S", 30.0, float, 0.001),
-            max_retries=_env_number(env, "NLQ_ANTHROPIC_MAX_RETRIES", 2, int, 0),
-            few_shot_k=_env_number(env, "NLQ_FEW_SHOT_K", 5, int, 0),
+            api_key=(settings.anthropic_api_key or "").strip() or None,
+            model=settings.anthropic_model.strip() or DEFAULT_MODEL,
+            base_url=(settings.anthropic_base_url or "").strip() or None,
+            timeout_s=settings.anthropic_timeout_s,
+            max_retries=settings.anthropic_max_retries,
+            few_shot_k=settings.few_shot_k,
         )
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AnthropicSettings:
+        """From the process environment (read afresh), or from ``env`` alone."""
+        try:
+            return cls.from_settings(load_settings(env))
+        except SettingsError as exc:
+            raise EngineNotConfigured(str(exc)) from None
 
 
 # --- few-shot selection ----------------------------------------------------------------------------

@@ -8,7 +8,6 @@ question → context (metadata cache, else the live database) → engine → gua
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -18,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from nlq_platform.archive.route import answer_from_archive
-from nlq_platform.config import Settings
+from nlq_platform.config import Settings, load_settings
 from nlq_platform.db import dsn as dsn_mod
 from nlq_platform.metadata.loader import CacheLoader
 from nlq_platform.metadata.postgres import fetch_snapshot, fetch_value_catalog
@@ -80,18 +79,21 @@ def _failed(answer: Answer, exc: BaseException, started: float) -> Answer:
     return answer
 
 
-def choose_engine(name: str) -> Engine:
-    """``auto``: Claude when ANTHROPIC_API_KEY is set, otherwise the offline engine."""
+def choose_engine(name: str, settings: Settings | None = None) -> Engine:
+    """``auto``: Claude when ANTHROPIC_API_KEY is set, otherwise the offline engine.
+
+    ``settings`` default: the environment's, read afresh."""
+    settings = settings if settings is not None else load_settings()
     if name == "auto":
-        name = "anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "offline"
+        name = "anthropic" if settings.anthropic_api_key else "offline"
     if name == "offline":
         from nlq_platform.text_to_sql.offline.engine import OfflineEngine
 
         return OfflineEngine()
     if name == "anthropic":
-        from nlq_platform.text_to_sql.anthropic_engine import AnthropicEngine
+        from nlq_platform.text_to_sql.anthropic_engine import AnthropicEngine, AnthropicSettings
 
-        return AnthropicEngine()
+        return AnthropicEngine(AnthropicSettings.from_settings(settings))
     raise ValueError(f"unknown engine {name!r} (use auto, offline or anthropic)")
 
 
@@ -147,7 +149,7 @@ class TextToSQL:
 
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = choose_engine(self.engine_name)
+            self._engine = choose_engine(self.engine_name, self.settings)
         return self._engine
 
     async def ask(self, question: str) -> Answer:

@@ -1,29 +1,24 @@
 """Everything of the archive concern, for the one Definitions entry point to merge."""
 
-import os
-
 import dagster as dg
 from dagster_gcp import BigQueryResource, GCSResource
 
+from nlq_platform.config import Settings, get_settings
 from nlq_platform.defs.archive.assets import logs_archive
 from nlq_platform.defs.archive.resources import LogsArchive
 from nlq_platform.defs.archive.schedules import daily_logs_archive, logs_archive_job
 
 
-def _env(name: str) -> dg.EnvVar | None:
-    return dg.EnvVar(name) if os.environ.get(name) else None
-
-
-def archive_resource() -> LogsArchive:
-    project = _env("NLQ_GCP_PROJECT")
+def archive_resource(settings: Settings | None = None) -> LogsArchive:
+    """The archive's store and BigQuery table from the platform's settings."""
+    settings = settings if settings is not None else get_settings()
+    project = settings.gcp_project
     return LogsArchive(
-        uri=_env("NLQ_ARCHIVE_URI"),
-        gcs=GCSResource(project=project)
-        if os.environ.get("NLQ_ARCHIVE_URI", "").startswith("gs://")
-        else None,
-        bigquery_table=_env("NLQ_BIGQUERY_LOGS_TABLE"),
-        bigquery=BigQueryResource(project=project) if os.environ.get("NLQ_BIGQUERY_LOGS_TABLE") else None,
-        bigquery_endpoint=_env("NLQ_BIGQUERY_ENDPOINT"),
+        uri=settings.archive_uri,
+        gcs=GCSResource(project=project) if (settings.archive_uri or "").startswith("gs://") else None,
+        bigquery_table=settings.bigquery_logs_table,
+        bigquery=BigQueryResource(project=project) if settings.bigquery_logs_table else None,
+        bigquery_endpoint=settings.bigquery_endpoint,
     )
 
 

@@ -6,13 +6,13 @@ from typing import Any
 
 import dagster as dg
 
-from nlq_platform.config import Settings
+from nlq_platform.config import load_settings
 from nlq_platform.defs.evaluation.assets import nlq_eval
 
 
 @dg.asset_check(asset=nlq_eval, blocking=True, description="Strict EX at or above NLQ_EVAL_THRESHOLD.")
 def eval_meets_threshold(nlq_eval: dict[str, Any]) -> dg.AssetCheckResult:
-    threshold = Settings().eval_threshold
+    threshold = load_settings().eval_threshold
     accuracy = nlq_eval["strict_accuracy"]
     return dg.AssetCheckResult(
         passed=accuracy >= threshold,
@@ -29,7 +29,7 @@ def eval_meets_threshold(nlq_eval: dict[str, Any]) -> dg.AssetCheckResult:
     asset=nlq_eval, description="At most NLQ_EVAL_MAX_WRONG_RATE wrong answers in every set and language."
 )
 def eval_wrong_rate_within_limit(nlq_eval: dict[str, Any]) -> dg.AssetCheckResult:
-    limit = Settings().eval_max_wrong_rate
+    limit = load_settings().eval_max_wrong_rate
     over = {
         f"{name}/{lang}": judged["wrong_rate"]
         for name, by_lang in nlq_eval["judged"].items()
