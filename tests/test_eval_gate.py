@@ -77,7 +77,7 @@ def test_unanswerable_questions_are_refused_naming_the_words(seeded: Settings) -
 
 #: (correct at least, wrong at most) of the blind sets of new intents, as last measured (README);
 #: blind_intents1 has been tuned on since its first sight, blind_intents2 has not
-BLIND_FLOORS = {"blind_intents1": (49, 14), "blind_intents2": (3, 18)}
+BLIND_FLOORS = {"blind_intents1": (54, 14), "blind_intents2": (3, 18)}
 
 
 @pytest.mark.parametrize("name", sorted(BLIND_FLOORS))

@@ -152,6 +152,8 @@ def numeric_key_is_used(view: str, question: str, plan: Plan, catalog: Catalog) 
     what the plan measures or filters; answering with duration_ms or a count is another question."""
     used = {f.column for f in plan.filters} | _measure_columns(plan) | set(plan.dimensions)
     for key in catalog.get("metadata_numeric_keys", []):
+        if "_" not in key and not re.search(rf"metadata\W*{re.escape(key)}", view):
+            continue  # "attempt", "items": ordinary words unless written as the key
         forms = {key, key.replace("_", " ")}
         found = next(
             (f for f in forms if re.search(rf"(?<![a-z0-9_]){re.escape(f)}(?![a-z0-9_])", view)), None

@@ -21,6 +21,9 @@ def quote_literal(value: Any) -> str:
 
 def measure_sql(m: Measure) -> str:
     col = m.column or "*"
+    if "." in col:  # a numeric JSONB key: AVG((metadata->>'cart_total')::numeric)
+        base, key = col.split(".", 1)
+        col = f"({base}->>{quote_literal(key)})::numeric"
     match m.kind:
         case "count":
             body = "COUNT(*)" if m.column is None else f"COUNT({col})"

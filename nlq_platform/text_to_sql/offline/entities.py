@@ -58,7 +58,7 @@ GLOSSARY: dict[str, str] = {
     "모바일": "mobile", "데스크톱": "desktop", "데스크탑": "desktop", "route": "endpoint",
     "routes": "endpoints", "라우트": "엔드포인트", "응답 코드": "status code", "상태 코드값": "status code",
     "http status": "status code", "people": "users", "to pay": "to make a payment", "person": "user", "visitors": "users", "visitor": "user", "사람": "사용자",
-    "실행 환경": "환경", "기기": "device", "디바이스": "device", "장치": "device", "운영체제": "os", "상태코드": "status code",
+    "실행 환경": "환경", "잡 종류": "job", "잡별": "job별", "잡마다": "job마다", "기기": "device", "디바이스": "device", "장치": "device", "운영체제": "os", "상태코드": "status code",
     "상태 코드별": "status code별", "금액": "amount", "함수명": "function name", "함수 이름": "function name",
     "db커넥션": "database connection", "디비커넥션": "database connection", "db연결": "database connection", "눌렀": "click", "누른": "click",
 }  # fmt: skip

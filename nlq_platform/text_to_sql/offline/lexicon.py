@@ -198,7 +198,7 @@ RATE = words(
 )
 ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "error rate", "failure rate", "error ratio",
                    "percentage of errors", "에러 비중")  # fmt: skip
-AVERAGE = words("평균", "average", "avg", "mean")
+AVERAGE = words("평균", "average", "averaging", "averaged", "avg", "mean")
 MEDIAN = words(
     "중앙값",
     "중간값",

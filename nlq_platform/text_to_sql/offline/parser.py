@@ -23,6 +23,7 @@ from nlq_platform.text_to_sql.offline.entities import (
     user_ids,
 )
 from nlq_platform.text_to_sql.offline.plan import Measure, Plan
+from nlq_platform.text_to_sql.offline.stopwords import ENGLISH_STOP
 from nlq_platform.text_to_sql.offline.timewindow import (
     Window,
     minutes_interval,
@@ -60,7 +61,9 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
     ("서비스·함수별", "by service and endpoint", "각 환경"); JSONB keys as ``metadata.<key>``."""
     found = [(m.start(), column) for column, pattern in lx.DIMENSIONS.items() if (m := pattern.search(text))]
     nouns = {noun: column for column, words in lx.DIMENSION_NOUNS.items() for noun in words}
-    nouns.update({key.replace("_", " "): f"metadata.{key}" for key in metadata_keys})
+    for key in metadata_keys:  # a column's own noun wins ("version"); function words name nothing ("from")
+        if key.lower() not in ENGLISH_STOP:
+            nouns.setdefault(key.replace("_", " "), f"metadata.{key}")
     noun = "|".join(
         re.escape(n) + ("s?" if n.isascii() else "") for n in sorted(nouns, key=len, reverse=True)
     )

@@ -216,10 +216,81 @@ def requests_are_timed_rows(view: str, plan: Plan, catalog: Catalog) -> bool:
     return True
 
 
+_STATISTIC_OF_KEY = (
+    ("avg", r"(?<![a-z])(?:average|avg|mean)(?![a-z])|평균"),
+    (
+        "max",
+        r"(?<![a-z])(?:max(?:imum)?|highest|largest|biggest|peak)(?![a-z])|최대|최댓값|가장\s*(?:큰|높은)",
+    ),
+    (
+        "min",
+        r"(?<![a-z0-9])(?<!\d )(?:min(?:imum)?|lowest|smallest)(?![a-z])|최소|최솟값|가장\s*(?:작은|낮은)",
+    ),
+    ("sum", r"(?<![a-z])(?:sum|total)(?![a-z])|합계|총합|합"),
+)
+
+
+def statistic_of_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "average cart_total on checkout submits", "잡별 평균 elapsed_ms": a statistic of a numeric
+    JSONB key (vocabulary from the catalog's numeric keys), over the rows that have it."""
+    for key in catalog.get("metadata_numeric_keys", []):
+        named = re.search(rf"(?<![a-z0-9_]){re.escape(key)}(?![a-z0-9_])", view)
+        if named is None or plan.having is not None or plan.bucket is not None:
+            continue
+        if re.match(r"\s*(?:>=|<=|>|<|=|이상|이하|초과|미만)", view[named.end() :]):
+            continue  # "status_code >= 500": a filter on the key, not a statistic of it
+        window = view[max(0, named.start() - 30) : named.start()] + " " + view[named.end() : named.end() + 30]
+        kinds = sorted(
+            (m.start(), kind) for kind, words in _STATISTIC_OF_KEY if (m := re.search(words, window, re.I))
+        )
+        if not kinds:
+            return False
+        column = f"metadata.{key}"
+        plan.measures = [Measure(kind, f"{kind}_{key}", column) for _, kind in kinds]
+        plan.columns = []
+        plan.add_filter(column, "not_null")
+        plan.filters = [f for f in plan.filters if not (f.column == "duration_ms" and f.op == "not_null")]
+        plan.order = [(plan.measures[0].alias, True)] if plan.dimensions else []
+        plan.limit = plan.limit if plan.dimensions else None
+        return True
+    return False
+
+
+_AVERAGE_OVER = re.compile(
+    r"(?:평균|average|avg|mean)[^,.?]{0,24}?(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>ms|밀리초|초|s|sec\w*)?\s*(?P<op>이상|넘|초과|미만|이하)"
+    r"|averag\w*\s+(?P<op2>above|over|more than|below|under|less than)\s+(?P<n2>\d+(?:\.\d+)?)\s*(?P<unit2>ms|s|sec\w*|seconds?)?",
+    re.IGNORECASE,
+)
+_AT_OR = {"이상": ">=", "넘": ">", "초과": ">", "미만": "<", "이하": "<=", "above": ">", "over": ">",
+          "more than": ">", "below": "<", "under": "<", "less than": "<"}  # fmt: skip
+
+
+def threshold_on_average(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "평균 응답시간이 300ms 넘는 엔드포인트", "endpoints averaging above 300 ms": groups kept by
+    their average latency (HAVING), not rows over the threshold."""
+    match = _AVERAGE_OVER.search(view)
+    if match is None or not plan.dimensions or plan.having is not None:
+        return False
+    number = float(match.group("n") or match.group("n2"))
+    unit = (match.group("unit") or match.group("unit2") or "ms").lower()
+    if unit in ("초", "s") or unit.startswith("sec"):
+        number *= 1000
+    op = _AT_OR[(match.group("op") or match.group("op2")).lower()]
+    average = Measure("avg", "avg_duration_ms", "duration_ms")
+    plan.filters = [f for f in plan.filters if not (f.column == "duration_ms" and f.op != "not_null")]
+    plan.add_filter("duration_ms", "not_null")
+    plan.measures = [average]
+    plan.having = (average, op, number)
+    plan.order, plan.limit = [(average.alias, True)], None
+    return True
+
+
 RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
     one_row,
     latest_rows_unwindowed,
     columns_as_named,
+    statistic_of_numeric_key,
+    threshold_on_average,
     moment_of_occurrence,
     count_of_distinct_things,
     summary_statistics,
