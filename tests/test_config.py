@@ -107,9 +107,13 @@ def _environment_reads(path: Path) -> list[str]:
             name = ast.unparse(node.func)
             if name in {"os.environ.get", "os.getenv", "environ.get", "getenv"}:
                 key = node.args[0].value
-        elif isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
-            if ast.unparse(node.value) in {"os.environ", "environ"} and isinstance(node.slice, ast.Constant):
-                key = node.slice.value
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.ctx, ast.Load)
+            and ast.unparse(node.value) in {"os.environ", "environ"}
+            and isinstance(node.slice, ast.Constant)
+        ):
+            key = node.slice.value
         if isinstance(key, str) and key.startswith(("NLQ_", "ANTHROPIC_")):
             found.append(f"{path.relative_to(REPO_ROOT)}:{node.lineno} {key}")
     return found
