@@ -35,6 +35,7 @@ from ingest_service.api_models import (
 from ingest_service.auth import AuthError, KeyRing, parse_keys, presented_key
 from ingest_service.metrics import IngestMetrics
 from ingest_service.records import RecordError, ServiceNotAllowed, normalise
+from ingest_service.request_id import RequestIdMiddleware
 from ingest_service.storage import Store, StoreUnavailable
 from nlq_platform.config import Settings, get_settings
 from nlq_platform.db import dsn as dsn_mod
@@ -148,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["Retry-After"],
             max_age=600,
         )
+    # outermost: every response (CORS answers too) carries X-Request-ID, every log line request_id
+    app.add_middleware(RequestIdMiddleware)
     app.state.store = store
     app.state.metrics = metrics
 

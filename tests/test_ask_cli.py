@@ -49,6 +49,7 @@ def test_ask_json_answers_with_the_executed_sql(env: dict[str, str]) -> None:
     assert "deleted = FALSE" in answer["sql"] and "LIMIT 1000" in answer["sql"]  # after the guard
     assert answer["columns"] == ["error_count"] and answer["rows"][0][0] > 0
     assert "입니다" in answer["answer"]
+    assert result.stderr == ""  # at the default level (INFO) stdout is JSON and stderr stays quiet
 
 
 def test_ask_reads_one_question_a_line_from_stdin(env: dict[str, str]) -> None:

@@ -27,7 +27,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         host=host or settings.ingest_host,
         port=port or settings.ingest_port,
         workers=workers or settings.ingest_workers,
-        log_level="warning",
+        # uvicorn's records go through our formatter (nlq_platform.logging) at NLQ_LOG_LEVEL:
+        # log_config=None keeps uvicorn from installing its own handlers and format
+        log_config=None,
+        log_level=None,
         access_log=False,
         server_header=False,
     )

@@ -101,7 +101,9 @@ class CacheLoader:
         if document is None and self._document is not None:
             log.info("metadata cache document is gone", uri=self.store.uri)
         elif document is not None and version != self._version:
-            log.info(
+            # the first load is start-up progress (DEBUG: `nlq ask --json` keeps stderr empty);
+            # a reload in a long-running process (the app) is news
+            (log.debug if reason == "first" else log.info)(
                 "metadata cache loaded",
                 uri=self.store.uri,
                 reason=reason,
