@@ -17,6 +17,7 @@ from nlq_platform.app_support.charts import choose_chart, to_frame
 from nlq_platform.app_support.errors import explain
 from nlq_platform.app_support.feedback import FeedbackError, feedback_dsn, insert_feedback, make_feedback
 from nlq_platform.config import Settings, SettingsError, load_settings
+from nlq_platform.logging import configure_logging
 from nlq_platform.text_to_sql.answer import fmt
 from nlq_platform.text_to_sql.service import Answer
 
@@ -38,6 +39,7 @@ def current_settings() -> Settings:
 
 
 settings = current_settings()
+configure_logging(settings)  # idempotent: each rerun replaces its own handler
 state = st.session_state
 state.setdefault("messages", [])
 
