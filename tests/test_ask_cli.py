@@ -95,3 +95,33 @@ def test_statement_timeout_is_reported_in_words(env: dict[str, str]) -> None:
 def test_unknown_engine_and_missing_key_are_clear(env: dict[str, str]) -> None:
     result = json.loads(nlq(env, "ask", "--json", "--engine", "anthropic", "errors in the last hour?").stdout)
     assert "ANTHROPIC_API_KEY" in result["error"]
+
+
+def test_ask_with_a_conversation_file_follows_up(env: dict[str, str], tmp_path: Path) -> None:
+    state = tmp_path / "conversation.json"
+    first = nlq(env, "ask", "--json", "--conversation", str(state), "How many errors in the last 24 hours?")
+    follow = nlq(env, "ask", "--json", "--conversation", str(state), "per service instead")
+    assert first.returncode == 0 and follow.returncode == 0, follow.stderr
+    answer = json.loads(follow.stdout)
+    assert "GROUP BY service" in answer["sql"] and "level = 'ERROR'" in answer["sql"]
+    assert answer["reading"].startswith("follow-up — by service")
+    kept = json.loads(state.read_text())
+    assert [t["question"] for t in kept["turns"]] == [
+        "How many errors in the last 24 hours?",
+        "per service instead",
+    ]
+    state.write_text("{broken")
+    broken = nlq(env, "ask", "--conversation", str(state), "and in staging?")
+    assert broken.returncode == 1 and "cannot read the conversation" in broken.stderr
+    assert "Traceback" not in broken.stderr
+
+
+def test_chat_reads_a_conversation_from_stdin(env: dict[str, str]) -> None:
+    script = "지난 24시간 동안 발생한 에러가 몇 건이야?\n그럼 staging은?\n\\sql\n\\history\n\\reset\n그럼 production은?\n\\q\n"
+    result = nlq(env, "chat", stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "이어서 — 바뀐 것: environment = staging" in out
+    assert out.count("environment = 'staging'") >= 2  # the answer's SQL, and again for \sql
+    assert "2. 그럼 staging은?" in out and "new conversation" in out
+    assert "has no answered one yet" in result.stderr  # after \reset a follow-up has nothing to follow

@@ -249,7 +249,9 @@ class GoldEngine:
         self.by_question = {q: s for s in SCENARIOS for q in (s.question, s.question_en)}
         self.overrides = overrides or {}
 
-    def generate(self, question: str, context: Context, validate: Validator | None = None) -> Generation:
+    def generate(
+        self, question: str, context: Context, validate: Validator | None = None, history=None
+    ) -> Generation:
         assert context.schema.tables, "the service's context reached the engine"
         scenario = self.by_question[question]
         answer = self.overrides.get(scenario.id, scenario.sql)

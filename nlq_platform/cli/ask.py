@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 
 import click
 import orjson
 
+from nlq_platform.cli.errors import UserFacingError
 from nlq_platform.config import get_settings
 from nlq_platform.text_to_sql.answer import fmt
+from nlq_platform.text_to_sql.conversation import Conversation, ConversationError
 from nlq_platform.text_to_sql.service import Answer, TextToSQL
 
 ENGINES = click.Choice(["auto", "offline", "anthropic"])
@@ -49,10 +52,23 @@ def _inputs(text: str) -> Iterable[str]:
             yield line.strip()
 
 
+def load_conversation(path: Path) -> Conversation:
+    try:
+        return Conversation.load(path)
+    except ConversationError as exc:
+        raise UserFacingError(f"cannot read the conversation: {exc}") from exc
+
+
 async def _run(
-    texts: Iterable[str], engine: str | None, as_json: bool, raw_sql: bool, archive: bool = False
+    texts: Iterable[str],
+    engine: str | None,
+    as_json: bool,
+    raw_sql: bool,
+    archive: bool = False,
+    conversation_path: Path | None = None,
 ) -> int:
     service = TextToSQL(get_settings(), engine=engine)
+    conversation = load_conversation(conversation_path) if conversation_path else None
     failures = 0
     try:
         for text in texts:
@@ -60,8 +76,12 @@ async def _run(
                 from nlq_platform.archive.cli_query import run_archive_sql
 
                 answer = await run_archive_sql(service, text)
+            elif raw_sql:
+                answer = await service.run_sql(text)
             else:
-                answer = await (service.run_sql(text) if raw_sql else service.ask(text))
+                answer = await service.ask(text, conversation)
+                if conversation is not None and conversation_path is not None:
+                    conversation.save(conversation_path)  # after each turn: a script may stop anywhere
             failures += answer.error is not None
             print_answer(answer, as_json)
     finally:
@@ -72,10 +92,21 @@ async def _run(
 @click.command()
 @click.option("--engine", type=ENGINES, default=None, help="Engine (NLQ_ENGINE; default auto).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object a line.")
+@click.option(
+    "--conversation",
+    "conversation_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON file of the conversation so far (created when missing): the question may follow up "
+    "on its turns, and is appended to it.",
+)
 @click.argument("question")
-def ask(engine: str | None, as_json: bool, question: str) -> None:
-    """Answer a question in Korean or English; QUESTION '-' reads one question a line from stdin."""
-    failures = asyncio.run(_run(_inputs(question), engine, as_json, raw_sql=False))
+def ask(engine: str | None, as_json: bool, conversation_path: Path | None, question: str) -> None:
+    """Answer a question in Korean or English; QUESTION '-' reads one question a line from stdin
+    (with --conversation, each line may follow up on the ones before)."""
+    failures = asyncio.run(
+        _run(_inputs(question), engine, as_json, raw_sql=False, conversation_path=conversation_path)
+    )
     sys.exit(1 if failures and question != "-" else 0)
 
 

@@ -8,6 +8,7 @@ import click
 
 from nlq_platform.cli.ask import ask, sql
 from nlq_platform.cli.bench import bench
+from nlq_platform.cli.chat import chat
 from nlq_platform.cli.db import db
 from nlq_platform.cli.errors import UserFacingError, user_facing
 from nlq_platform.cli.eval import eval_group
@@ -28,6 +29,7 @@ cli.add_command(ingest)
 cli.add_command(bench)
 cli.add_command(ask)
 cli.add_command(sql)
+cli.add_command(chat)
 cli.add_command(eval_group)
 cli.add_command(metadata)
 

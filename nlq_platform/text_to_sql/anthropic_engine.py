@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any
 from nlq_platform.config import Settings, SettingsError, load_settings
 from nlq_platform.metadata.schema import SchemaSnapshot, Table
 from nlq_platform.text_to_sql.context import Context, Example
+from nlq_platform.text_to_sql.conversation import Turn
 from nlq_platform.text_to_sql.engine import Generation, InvalidSQL, NotUnderstood, Validator
 
 if TYPE_CHECKING:  # importing anthropic costs seconds; only the type checker pays for it here
@@ -326,6 +327,28 @@ def _block_param(block: Any) -> dict[str, Any] | None:
     return None
 
 
+#: earlier turns sent with a follow-up: enough for "그럼 staging은?", not the whole session
+HISTORY_TURNS = 3
+
+
+def question_message(question: str, history: Sequence[Turn] | None = None) -> str:
+    """The user message: the question, after the conversation's last answered turns (question,
+    reading, SQL — never their rows) so that a follow-up can be read as a change to them. The
+    model still returns one complete query, which goes through the same guard."""
+    earlier = [t for t in history or () if t.answered][-HISTORY_TURNS:]
+    if not earlier:
+        return f"Question: {question}"
+    lines = ["Earlier in this conversation (oldest first):"]
+    for n, turn in enumerate(earlier, 1):
+        lines += [f"{n}. Question: {turn.question}", f"   Reading: {turn.reading}", f"   SQL: {turn.sql}"]
+    lines += [
+        "",
+        "Question (it may follow up on the turns above — keep what it does not change, "
+        f"and return one complete query): {question}",
+    ]
+    return "\n".join(lines)
+
+
 class AnthropicEngine:
     """Text-to-SQL with Claude: forced ``submit_sql`` tool call, validator-driven repair."""
 
@@ -436,10 +459,16 @@ class AnthropicEngine:
 
     # -- generation --------------------------------------------------------------------------------
 
-    def generate(self, question: str, context: Context, validate: Validator | None = None) -> Generation:
+    def generate(
+        self,
+        question: str,
+        context: Context,
+        validate: Validator | None = None,
+        history: Sequence[Turn] | None = None,
+    ) -> Generation:
         examples = _examples_for(context, question, self.settings.few_shot_k)
         system = build_system_prompt(context, examples)
-        messages: list[dict[str, Any]] = [{"role": "user", "content": f"Question: {question}"}]
+        messages: list[dict[str, Any]] = [{"role": "user", "content": question_message(question, history)}]
         attempts: list[dict[str, Any]] = []
         usage: Counter[str] = Counter()
         details: dict[str, Any] = {

@@ -6,11 +6,12 @@ Every engine (offline, anthropic) implements :class:`Engine`; the CLI, Dagster a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from nlq_platform.text_to_sql.context import Context
+from nlq_platform.text_to_sql.conversation import Turn
 
 
 class NotUnderstood(Exception):
@@ -39,6 +40,13 @@ class Generation:
 class Engine(Protocol):
     name: str
 
-    def generate(self, question: str, context: Context, validate: Validator | None = None) -> Generation:
-        """Return SQL for ``question`` or raise :class:`NotUnderstood`."""
+    def generate(
+        self,
+        question: str,
+        context: Context,
+        validate: Validator | None = None,
+        history: Sequence[Turn] | None = None,
+    ) -> Generation:
+        """Return SQL for ``question`` or raise :class:`NotUnderstood`. ``history``: the
+        conversation's earlier turns, oldest first, for follow-ups ("그럼 staging은?")."""
         ...

@@ -24,6 +24,7 @@ from nlq_platform.metadata.postgres import fetch_snapshot, fetch_value_catalog
 from nlq_platform.metadata.store import default_cache_uri, store_from_uri
 from nlq_platform.text_to_sql.answer import summarize
 from nlq_platform.text_to_sql.context import Context
+from nlq_platform.text_to_sql.conversation import Conversation, Turn
 from nlq_platform.text_to_sql.engine import Engine, InvalidSQL, NotUnderstood
 from nlq_platform.text_to_sql.executor import ExecutionError, fetch_readonly
 from nlq_platform.text_to_sql.guard import GuardError, guard
@@ -65,7 +66,8 @@ def _plain(value: Any) -> Any:
 def error_text(exc: BaseException) -> str:
     """Why a question got no answer, in words for the analyst."""
     if isinstance(exc, NotUnderstood):
-        return f"question not understood: {exc}"
+        text = str(exc)
+        return text if text.startswith("question not understood") else f"question not understood: {text}"
     if isinstance(exc, InvalidSQL):
         return f"could not produce a valid query: {exc}"
     if isinstance(exc, ExecutionError):
@@ -77,6 +79,20 @@ def _failed(answer: Answer, exc: BaseException, started: float) -> Answer:
     answer.error = error_text(exc)
     answer.elapsed_ms = (time.perf_counter() - started) * 1000
     return answer
+
+
+def turn_of(answer: Answer) -> Turn:
+    """What a conversation keeps of an answer (rows as plain JSON values)."""
+    plain = answer.to_json()
+    return Turn(
+        question=answer.question,
+        reading=answer.reading,
+        sql=answer.sql,
+        plan=answer.details.get("plan"),
+        columns=list(answer.columns),
+        rows=plain["rows"],
+        error=answer.error,
+    )
 
 
 def choose_engine(name: str, settings: Settings | None = None) -> Engine:
@@ -152,7 +168,15 @@ class TextToSQL:
             self._engine = choose_engine(self.engine_name, self.settings)
         return self._engine
 
-    async def ask(self, question: str) -> Answer:
+    async def ask(self, question: str, conversation: Conversation | None = None) -> Answer:
+        """Answer ``question``; within a ``conversation`` it may follow up on the earlier turns,
+        and its turn is recorded there (answered or refused)."""
+        answer = await self._ask(question, conversation.history() if conversation is not None else None)
+        if conversation is not None:
+            conversation.record(turn_of(answer))
+        return answer
+
+    async def _ask(self, question: str, history: tuple[Turn, ...] | None) -> Answer:
         started = time.perf_counter()
         answer = Answer(question=question, engine=self.engine_name)
         try:
@@ -165,7 +189,7 @@ class TextToSQL:
                 future = asyncio.run_coroutine_threadsafe(self._validate(sql, context), loop)
                 future.result(timeout=self.settings.query_timeout_ms / 1000 + 10)
 
-            generation = await asyncio.to_thread(engine.generate, question, context, validate)
+            generation = await asyncio.to_thread(engine.generate, question, context, validate, history)
             answer.details = generation.details
             answer.reading = generation.reading
             return await self._execute(generation.sql, answer, context, started)

@@ -4,17 +4,28 @@ sentence (the reading) how the question was understood."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 
 from nlq_platform.text_to_sql.context import Context
+from nlq_platform.text_to_sql.conversation import Turn
 from nlq_platform.text_to_sql.engine import Generation, NotUnderstood, Validator
 from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline.accounting import unaccounted
 from nlq_platform.text_to_sql.offline.compiler import compile_plan
 from nlq_platform.text_to_sql.offline.coverage import leftovers
 from nlq_platform.text_to_sql.offline.entities import english_view
+from nlq_platform.text_to_sql.offline.followup import (
+    STRONG_MARKERS,
+    apply_follow_up,
+    bind_references,
+    has_subject,
+    is_follow_up,
+    previous_plan,
+    read_delta,
+)
 from nlq_platform.text_to_sql.offline.parser import INCIDENT_WINDOW, PERFORMANCE_WINDOW, parse
-from nlq_platform.text_to_sql.offline.plan import Plan
+from nlq_platform.text_to_sql.offline.plan import Filter, Plan
 from nlq_platform.text_to_sql.offline.reading import language_of, reading
 from nlq_platform.text_to_sql.offline.refine import refine
 from nlq_platform.text_to_sql.offline.shapes import unsupported
@@ -71,11 +82,70 @@ def _window_convention(plan: Plan, question: str, view: str) -> str | None:
     return _DEFAULTS[language_of(question)][kind] if kind else None
 
 
+_FOLLOW_UP = {
+    "en": ("follow-up — {changes}; the rest as before: ", "with {notes}: "),
+    "ko": ("이어서 — 바뀐 것: {changes}, 나머지는 이전 질문대로: ", "{notes} 기준: "),
+}
+
+
+def understand_turn(
+    question: str, catalog: dict[str, list[str]], history: Sequence[Turn]
+) -> tuple[Plan, str | None, str]:
+    """A question in a conversation: the previous plan changed by a follow-up ("그럼 staging은?",
+    "per endpoint instead", "the first one"), or a question that stands on its own. Returns the
+    plan, the default window taken and a prefix for the reading saying what was carried over."""
+    previous = previous_plan(history)
+    turn = previous[0] if previous else next((t for t in reversed(history) if t.answered), None)
+    question, bound, notes = bind_references(question, turn)
+    lang = language_of(question)
+    changed, carried = _FOLLOW_UP[lang]
+    prefix = carried.format(notes=", ".join(notes)) if notes else ""
+    if previous is None:
+        nothing_to_follow = NotUnderstood(
+            f'question not understood: "{question.strip()}" follows up on an earlier question, '
+            "and this conversation has no answered one yet — ask it as a whole question"
+        )
+        if STRONG_MARKERS.search(question):
+            raise nothing_to_follow
+        try:
+            plan, default = understand(question, catalog)
+        except NotUnderstood:
+            if has_subject(question):
+                raise
+            raise nothing_to_follow from None
+        _bind(plan, bound)
+        return plan, default, prefix
+    if not is_follow_up(question):
+        plan, default = understand(question, catalog)
+        _bind(plan, bound)
+        if bound and parse_window(question) is None and previous[1].window is not None:
+            plan.window, default = previous[1].window, None  # "그 서비스의 에러": in the same window
+        return plan, default, prefix
+    plan, changes = apply_follow_up(previous[1], read_delta(question, catalog), bound)
+    return plan, None, changed.format(changes=" · ".join(changes))
+
+
+def _bind(plan: Plan, bound: Sequence[Filter]) -> None:
+    """A value bound from the last answer replaces any condition on its column."""
+    for f in bound:
+        plan.filters = [g for g in plan.filters if g.column != f.column]
+        plan.add_filter(f.column, f.op, f.value)
+
+
 class OfflineEngine:
     name = "offline"
 
-    def generate(self, question: str, context: Context, validate: Validator | None = None) -> Generation:
-        plan, default = understand(question, context.catalog)
+    def generate(
+        self,
+        question: str,
+        context: Context,
+        validate: Validator | None = None,
+        history: Sequence[Turn] | None = None,
+    ) -> Generation:
+        if history is not None:  # in a conversation, even before its first answer
+            plan, default, prefix = understand_turn(question, context.catalog, history)
+        else:
+            (plan, default), prefix = understand(question, context.catalog), ""
         if context.schema.tables:
             plan.table = context.schema.tables[0].table_id
         # No validate() call: the offline engine cannot repair, and the guard runs at execution.
@@ -84,5 +154,5 @@ class OfflineEngine:
             sql=sql,
             engine=self.name,
             details={"plan": asdict(plan)},
-            reading=reading(plan, question, default),
+            reading=prefix + reading(plan, question, default),
         )

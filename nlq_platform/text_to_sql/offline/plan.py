@@ -68,3 +68,26 @@ class Plan:
         candidate = Filter(column, op, value)
         if candidate not in self.filters:
             self.filters.append(candidate)
+
+
+def plan_from_dict(data: dict[str, Any]) -> Plan:
+    """The inverse of ``dataclasses.asdict(plan)``: a conversation keeps plans as JSON."""
+
+    def measure(raw: Any) -> Measure:
+        return Measure(**raw)
+
+    having = data.get("having")
+    return Plan(
+        table=data.get("table", "logs"),
+        measures=[measure(m) for m in data.get("measures", [])],
+        dimensions=list(data.get("dimensions", [])),
+        bucket=Bucket(**data["bucket"]) if data.get("bucket") else None,
+        filters=[Filter(**f) for f in data.get("filters", [])],
+        window=Window(**data["window"]) if data.get("window") else None,
+        order=[(key, bool(desc)) for key, desc in data.get("order", [])],
+        limit=data.get("limit"),
+        having=(measure(having[0]), having[1], having[2]) if having else None,
+        columns=list(data.get("columns", [])),
+        notes=list(data.get("notes", [])),
+        corrections=list(data.get("corrections", [])),
+    )

@@ -34,7 +34,7 @@ def _column(column: str | None) -> str:
     return column.split(".", 1)[1] + " (metadata)" if column.startswith("metadata.") else column
 
 
-def _measure(m: Measure, lang: str) -> str:
+def measure_words(m: Measure, lang: str) -> str:
     template = _MEASURES[lang].get(m.kind, m.alias)
     text = template.format(col=_column(m.column), pct=round((m.fraction or 0) * 100))
     if m.where:
@@ -96,7 +96,7 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
         shown = ", ".join(plan.columns)
         parts.append(f"행 목록: {shown}" if lang == "ko" else f"rows: {shown}")
     else:
-        parts.append(" · ".join(_measure(m, lang) for m in plan.measures))
+        parts.append(" · ".join(measure_words(m, lang) for m in plan.measures))
     parts += [text for f in plan.filters if (text := _filter(f, lang))]
     parts.append(_window(plan.window, default_window, lang))
     if plan.bucket is not None:
@@ -111,7 +111,7 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
         parts.append(f"{dims}별" if lang == "ko" else f"by {dims}")
     if plan.having is not None:
         measure, op, value = plan.having
-        parts.append(f"{_measure(measure, lang)} {_OPS.get(op, op)} {value:g}")
+        parts.append(f"{measure_words(measure, lang)} {_OPS.get(op, op)} {value:g}")
     if plan.order:
         keys = ", ".join(f"{key} {'↓' if desc else '↑'}" for key, desc in plan.order)
         parts.append(f"정렬 {keys}" if lang == "ko" else f"ordered by {keys}")

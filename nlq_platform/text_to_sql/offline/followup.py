@@ -1,0 +1,348 @@
+"""Follow-ups: a question read as a change to the previous plan.
+
+"그럼 staging은?" after an error count is not a new question about all of staging's rows: it is
+the last plan with the environment replaced. The follow-up's words are read by the same
+recognisers as a question's (values from the catalog, windows, buckets, dimensions, measures,
+limits), plus the words that only a follow-up has (``MARKERS``: "그럼", "instead", "말고",
+"same for", …) and references to a row of the last answer ("the first one", "그 서비스"), which
+bind to that row's value. Each change is one small rule of :data:`RULES`, applied in order to a
+copy of the previous plan; a follow-up that changes nothing, or whose words are not all
+understood, is refused naming them — never answered as the previous question again.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nlq_platform.text_to_sql.conversation import Turn
+from nlq_platform.text_to_sql.engine import NotUnderstood
+from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.compiler import bucket_sql
+from nlq_platform.text_to_sql.offline.coverage import leftovers
+from nlq_platform.text_to_sql.offline.entities import english_view, link_values, trace_ids, user_ids
+from nlq_platform.text_to_sql.offline.parser import _dimensions, _requested_measures, _top_n, parse
+from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, plan_from_dict
+from nlq_platform.text_to_sql.offline.reading import language_of, measure_words
+from nlq_platform.text_to_sql.offline.timewindow import Bucket, Window, parse_bucket, parse_window
+
+#: words only a follow-up has ("그럼", "instead", "말고", "same for", "again"): a question with one
+#: changes the previous plan, and cannot start a conversation
+STRONG_MARKERS = re.compile(
+    r"^\s*(?:그럼|그러면|그렇다면|근데|and|but|so|ok(?:ay)?|now|then|also)(?![a-z가-힣])[\s,]*"
+    r"|\b(?:what|how)\s+about\b|\binstead(?:\s+of)?\b|\brather\s+than\b|\bagain\b|\bredo\b"
+    r"|\bsame(?:\s+(?:thing|query|question|numbers?|one))?(?:\s+but)?(?:\s+(?:for|in|on|with))?\b"
+    r"|\b(?:only|just)\b|\b(?:change|switch)\s+(?:it\s+|that\s+)?to\b|\bbreak\s+(?:it|that|this)\s+down\b"
+    r"|\bthe\s+same\b|대신(?:에)?|말고|다시|똑같이|같은\s*(?:걸|것|조건)으?로?",
+    re.IGNORECASE,
+)
+#: words a follow-up often has but a question may too ("p95로 보여줘", "서비스별로 나눠줘"); claimed
+#: here when the question is read as a follow-up
+WEAK_MARKERS = re.compile(
+    r"^\s*그리고(?![가-힣])|(?<=[가-힣a-z0-9])\s*(?:으로|로)\s*(?=바꿔|다시|보여|해|봐|나눠)"
+    r"|바꿔(?:서|줘|봐)?|나눠(?:서|줘|봐)?|보여\s*줘|해\s*줘|봐\s*줘"
+    r"|\b(?:show|give)\s+(?:me\s+)?(?:it|that|this)\b",
+    re.IGNORECASE,
+)
+MARKERS = re.compile(f"{STRONG_MARKERS.pattern}|{WEAK_MARKERS.pattern}", re.IGNORECASE)
+#: "X 말고 Y", "Y instead of X", "rather than X": X leaves the filter, Y takes its place
+_REPLACED_BEFORE = re.compile(r"(\S+?)\s*(?:은|는|이|가)?\s*(?:말고|대신(?:에)?)", re.IGNORECASE)
+_REPLACED_AFTER = re.compile(r"\b(?:instead\s+of|rather\s+than|not)\s+(\S+)", re.IGNORECASE)
+#: "the second one", "두 번째", "1위", "the top one"
+_ORDINALS = {
+    "first": 0, "top": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,
+    "첫": 0, "두": 1, "세": 2, "네": 3, "다섯": 4,
+}  # fmt: skip
+_ORDINAL = re.compile(
+    r"\bthe\s+(first|top|second|third|fourth|fifth)(?:\s+(?:one|row|result|item|entry))?\b"
+    r"|(첫|두|세|네|다섯)\s*번째(?:\s*(?:것|거|항목|행))?|(\d)\s*(?:위|등)(?![가-힣])|\b#(\d)\b",
+    re.IGNORECASE,
+)
+#: nouns a reference may name, beyond the dimension nouns: a trace, a request
+_REFERENCE_NOUNS = {**{noun: column for column, nouns in lx.DIMENSION_NOUNS.items() for noun in nouns},
+                    "trace": "trace_id", "traces": "trace_id", "트레이스": "trace_id", "trace_id": "trace_id",
+                    "에러": "error_type", "오류": "error_type", "error": "error_type"}  # fmt: skip
+_NOUN = "|".join(re.escape(n) for n in sorted(_REFERENCE_NOUNS, key=len, reverse=True))
+_DEMONSTRATIVE = re.compile(
+    rf"(?<![a-z])(?:that|this|the\s+same)\s+({_NOUN})(?![a-z])|(?<![가-힣])(?:그|해당|이)\s*({_NOUN})(?=(?:은|는|이|가|을|를|의|에서|에|도|만|으로|로)?(?![가-힣a-z]))"
+    r"|(?<![a-z])(?:that|this)\s+one\b|(?<![가-힣])(?:그것|그거|그건)",
+    re.IGNORECASE,
+)
+_OLDEST_FIRST = re.compile(
+    r"오래된\s*순|예전\s*순|과거\s*순|오름차순|적은\s*순|낮은\s*순|작은\s*순|빠른\s*순"
+    r"|\b(?:oldest|earliest)\s+first\b|\bascending\b|\basc\b|\bfewest\s+first\b|\blowest\s+first\b",
+    re.IGNORECASE,
+)
+_NEWEST_FIRST = re.compile(
+    r"최신\s*순|최근\s*순|내림차순|많은\s*순|높은\s*순|큰\s*순|느린\s*순"
+    r"|\b(?:newest|latest|most\s+recent)\s+first\b|\bdescending\b|\bdesc\b|\b(?:most|highest)\s+first\b",
+    re.IGNORECASE,
+)
+_ADDS_MEASURE = re.compile(
+    r"^\s*(?:and|also|그리고|plus)\b|(?<=[가-힣a-z])도(?![가-힣])|\bas well\b", re.IGNORECASE
+)
+_SUBJECT = (lx.COUNT, lx.LISTING, lx.LATENCY, lx.USERS, lx.SESSIONS, lx.REQUESTS)
+
+
+@dataclass
+class Delta:
+    """What a follow-up says, read by the recognisers from its words."""
+
+    question: str
+    text: str  # the question without the follow-up's own words
+    view: str
+    filters: list[Filter] = field(default_factory=list)
+    replaced: set[str] = field(default_factory=set)  # values leaving a filter ("X 말고")
+    window: Window | None = None
+    bucket: Bucket | None = None
+    dimensions: list[str] = field(default_factory=list)
+    measures: list[Measure] = field(default_factory=list)
+    adds_measure: bool = False
+    limit: int | None = None
+    descending: bool | None = None
+    instead: bool = False
+
+
+def previous_plan(history: Sequence[Turn]) -> tuple[Turn, Plan] | None:
+    """The last answered turn that has an offline plan: what a follow-up changes."""
+    for turn in reversed(history):
+        if turn.answered and turn.plan:
+            return turn, plan_from_dict(turn.plan)
+    return None
+
+
+def bind_references(question: str, turn: Turn | None) -> tuple[str, list[Filter], list[str]]:
+    """Replace "the first one" / "그 서비스" / "that trace" by the value of the last answer's
+    row it points at; returns the question, the bound filters and what was bound (for the
+    reading). A reference with nothing to point at is refused."""
+    bound: list[Filter] = []
+    notes: list[str] = []
+
+    def value_for(column: str | None, index: int, words: str) -> str:
+        if turn is None or not turn.rows:
+            raise NotUnderstood(
+                f'question not understood: "{words}" refers to an earlier answer, and there is none'
+            )
+        columns = turn.columns
+        if column is None:  # "the first one": the row's first non-measure column
+            measures = {m["alias"] for m in (turn.plan or {}).get("measures", [])}
+            column = next((c for c in columns if c not in measures), None)
+        if column is None or column not in columns:
+            raise NotUnderstood(
+                f'question not understood: "{words}" — the last answer has no {column or "value"} column '
+                f"(its columns: {', '.join(columns)})"
+            )
+        if index >= len(turn.rows):
+            raise NotUnderstood(
+                f'question not understood: "{words}" — the last answer has {len(turn.rows)} rows'
+            )
+        value = turn.rows[index][columns.index(column)]
+        if value is None:
+            raise NotUnderstood(f'question not understood: "{words}" — that row has no {column}')
+        bound.append(Filter(column, "=", value))
+        notes.append(f"{words.strip()} = {value}")
+        return str(value)
+
+    def ordinal(match: re.Match[str]) -> str:
+        word = next(g for g in match.groups() if g)
+        index = int(word) - 1 if word.isdigit() else _ORDINALS[word.lower()]
+        noun = re.match(rf"\s*({_NOUN})(?![a-z])", question[match.end() :], re.IGNORECASE)
+        return value_for(_REFERENCE_NOUNS.get(noun.group(1).lower()) if noun else None, index, match.group(0))
+
+    def demonstrative(match: re.Match[str]) -> str:
+        noun = match.group(1) or match.group(2)
+        return value_for(_REFERENCE_NOUNS.get(noun.lower()) if noun else None, 0, match.group(0))
+
+    question = _ORDINAL.sub(ordinal, question)
+    question = _DEMONSTRATIVE.sub(demonstrative, question)
+    return question, bound, notes
+
+
+def has_subject(question: str) -> bool:
+    """Whether the question names what to count or list ("errors", "logs", "requests", "users",
+    "latency"): a bare statistic ("p95로 보여줘"), value or window ("staging은?") does not."""
+    view = english_view(question)
+    return any(pattern.search(view) for pattern in _SUBJECT) or bool(lx.ERROR.search(view))
+
+
+def is_follow_up(question: str) -> bool:
+    """Words only a follow-up has, or no subject of its own ("top 10", "staging은?")."""
+    return bool(STRONG_MARKERS.search(question)) or not has_subject(question)
+
+
+def read_delta(question: str, catalog: dict[str, list[str]]) -> Delta:
+    """The follow-up's changes; :class:`NotUnderstood` naming words no recogniser claims."""
+    replaced = {m.group(1).lower() for m in _REPLACED_BEFORE.finditer(question)}
+    replaced |= {m.group(1).lower() for m in _REPLACED_AFTER.finditer(question)}
+    instead = bool(re.search(r"instead|대신|말고|rather than", question, re.IGNORECASE))
+    text = re.sub(r"\s+", " ", MARKERS.sub(" ", question)).strip(" ,?!.")
+    text = re.sub(r"(?<![a-z])not\s+", " ", text, flags=re.IGNORECASE)
+    view = english_view(text)
+    unclaimed = leftovers(view, text, catalog) if text else []
+    if unclaimed:
+        raise NotUnderstood("question not understood: " + "; ".join(u.describe() for u in unclaimed))
+    delta = Delta(question, text, view, replaced=replaced, instead=instead)
+    delta.window = parse_window(text)
+    delta.bucket = parse_bucket(text)
+    delta.dimensions = _dimensions(view, catalog.get("metadata_keys", []))
+    delta.limit = _top_n(view)
+    about_latency = bool(lx.LATENCY.search(view) or lx.P95.search(view) or lx.AVERAGE.search(view))
+    delta.measures = _requested_measures(view, about_latency, False)
+    delta.adds_measure = bool(_ADDS_MEASURE.search(question))
+    if _OLDEST_FIRST.search(question):
+        delta.descending = False
+    elif _NEWEST_FIRST.search(question):
+        delta.descending = True
+    delta.filters = _filters_of(text, view, catalog)
+    return delta
+
+
+def _filters_of(text: str, view: str, catalog: dict[str, list[str]]) -> list[Filter]:
+    """The conditions the follow-up names: the parser's (implied ones too: "errors" is level
+    ERROR) when it reads the words as a question, else the catalog values they mention."""
+    try:
+        filters = [f for f in parse(text, catalog).filters if f.op != "not_null"]
+    except NotUnderstood:
+        filters = []
+    if not filters:
+        filters = [Filter(m.column, "=", m.value) for m in link_values(text, catalog)]
+        filters += [Filter("user_id", "=", u) for u in user_ids(text)]
+        filters += [Filter("trace_id", "=", t) for t in trace_ids(text)]
+    if lx.ERROR.search(view) and not any(f.column in ("level", "error_type") for f in filters):
+        filters.append(Filter("level", "=", "ERROR"))
+    return filters
+
+
+# --- the rules: each applies one kind of change and says what it changed ---------------------
+Rule = Callable[[Plan, Delta], str | None]
+
+
+def change_filters(plan: Plan, delta: Delta) -> str | None:
+    """A value of a column already filtered replaces it ("그럼 staging은?"); a new column adds a
+    condition ("only POST"); "X 말고 Y" drops X."""
+    changed = []
+    by_column: dict[str, list[Any]] = {}
+    for f in delta.filters:
+        values = f.value if f.op == "in" else [f.value]
+        if f.op not in ("=", "in"):
+            plan.filters = [g for g in plan.filters if g.column != f.column or g.op != f.op]
+            plan.add_filter(f.column, f.op, f.value)
+            changed.append(f"{f.column} {f.op} {f.value}")
+            continue
+        kept = [v for v in values if str(v).lower() not in delta.replaced]
+        by_column.setdefault(f.column, []).extend(v for v in kept if v not in by_column.get(f.column, []))
+    for column, values in by_column.items():
+        if not values:
+            continue
+        plan.filters = [g for g in plan.filters if g.column != column]
+        plan.add_filter(column, "=" if len(values) == 1 else "in", values[0] if len(values) == 1 else values)
+        changed.append(f"{column} = {', '.join(map(str, values))}")
+    return " · ".join(changed) or None
+
+
+def change_window(plan: Plan, delta: Delta) -> str | None:
+    """A window named in the follow-up replaces the previous one ("same for the last 7 days")."""
+    if delta.window is None:
+        return None
+    plan.window = delta.window
+    return delta.window.text or "window"
+
+
+def change_bucket(plan: Plan, delta: Delta) -> str | None:
+    """A bucket makes (or keeps) a time series ("시간별로 다시"), ordered by time."""
+    if delta.bucket is None:
+        return None
+    plan.bucket = delta.bucket
+    if delta.instead:
+        plan.dimensions = []
+    plan.order = [(bucket_sql(delta.bucket)[1], False)]
+    plan.limit = None
+    return delta.bucket.text or delta.bucket.unit
+
+
+def change_measures(plan: Plan, delta: Delta) -> str | None:
+    """A statistic replaces the measure ("p95로 보여줘") or joins it ("and the number of users?")."""
+    if not delta.measures or plan.is_listing:
+        return None
+    old = {m.alias for m in plan.measures}
+    if delta.adds_measure:
+        plan.measures = [*plan.measures, *(m for m in delta.measures if m not in plan.measures)]
+    else:
+        plan.measures = list(delta.measures)
+        new = plan.measures[0].alias
+        plan.order = [(new if key in old else key, desc) for key, desc in plan.order]
+        plan.having = None
+    for m in delta.measures:
+        if m.column and m.kind in ("avg", "percentile", "max", "min", "sum"):
+            plan.add_filter(m.column, "not_null")
+    return ", ".join(measure_words(m, language_of(delta.question)) for m in delta.measures)
+
+
+def change_dimensions(plan: Plan, delta: Delta) -> str | None:
+    """A breakdown replaces the previous one ("per endpoint instead"), ranked by the measure."""
+    dims = [d for d in delta.dimensions if not any(f.column == d and f.op == "=" for f in delta.filters)]
+    if not dims or plan.is_listing:
+        return None
+    plan.dimensions = dims
+    if delta.instead or delta.bucket is None:
+        plan.bucket = None if delta.instead else plan.bucket
+    if plan.bucket is None:
+        plan.order = [(plan.measures[0].alias, True)]
+    return f"{', '.join(dims)}별" if language_of(delta.question) == "ko" else f"by {', '.join(dims)}"
+
+
+def change_limit(plan: Plan, delta: Delta) -> str | None:
+    """ "top 10", "3개만": how many, ranked by the measure when nothing orders it yet."""
+    if delta.limit is None:
+        return None
+    plan.limit = delta.limit
+    if not plan.order and plan.measures:
+        plan.order = [(plan.measures[0].alias, True)]
+    return f"limit {delta.limit}"
+
+
+def change_order(plan: Plan, delta: Delta) -> str | None:
+    """ "오래된 순으로", "ascending": the same ordering key, the other direction."""
+    if delta.descending is None:
+        return None
+    if not plan.order:
+        plan.order = [("created_at" if plan.is_listing else plan.measures[0].alias, delta.descending)]
+    else:
+        key = plan.order[0][0]
+        plan.order = [(key, delta.descending), *plan.order[1:]]
+    return f"order {'↓' if delta.descending else '↑'}"
+
+
+RULES: tuple[Rule, ...] = (
+    change_filters,
+    change_window,
+    change_bucket,
+    change_measures,
+    change_dimensions,
+    change_limit,
+    change_order,
+)
+
+
+def apply_follow_up(previous: Plan, delta: Delta, bound: Sequence[Filter] = ()) -> tuple[Plan, list[str]]:
+    """A copy of ``previous`` changed by every rule that finds its change in ``delta``."""
+    plan = copy.deepcopy(previous)
+    plan.notes = []
+    plan.corrections = []
+    delta.filters = [*delta.filters, *bound]
+    drilled = {f.column for f in bound if f.column in plan.dimensions and f.column not in delta.dimensions}
+    if drilled:  # "the first one" of a breakdown: that group, no longer broken down by it
+        plan.dimensions = [d for d in plan.dimensions if d not in drilled]
+        plan.order = [(key, desc) for key, desc in plan.order if key not in drilled]
+        if not plan.dimensions and plan.bucket is None:
+            plan.order, plan.limit = [], None
+    changes = [change for rule in RULES if (change := rule(plan, delta))]
+    if not changes:
+        raise NotUnderstood(
+            f'question not understood: "{delta.question.strip()}" — it reads as a follow-up but changes '
+            "nothing in the previous question (name a filter, window, grouping, measure, limit or order)"
+        )
+    return plan, changes
