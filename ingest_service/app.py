@@ -19,7 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from fastapi_offline import FastAPIOffline
+from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 
@@ -33,7 +34,7 @@ from ingest_service.api_models import (
     drop_unused_422,
 )
 from ingest_service.auth import AuthError, KeyRing, parse_keys, presented_key
-from ingest_service.metrics import IngestMetrics
+from ingest_service.metrics import IngestMetrics, exposition
 from ingest_service.records import RecordError, ServiceNotAllowed, normalise
 from ingest_service.request_id import RequestIdMiddleware
 from ingest_service.storage import Store, StoreUnavailable
@@ -116,7 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         await store.close()
 
-    app = FastAPI(
+    # /docs and /redoc with Swagger UI and ReDoc served from the package, not a CDN: they work offline
+    app = FastAPIOffline(
         title="nlq ingest service",
         version="1.0.0",
         description="Receives batches of structured log records and bulk-loads them into PostgreSQL "
@@ -304,6 +306,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}},
     )
     async def prometheus_metrics() -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(exposition(metrics), media_type=CONTENT_TYPE_LATEST)
 
     return app

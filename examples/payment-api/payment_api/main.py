@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from fastapi import Body, FastAPI, Header, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from log_collector import Logger
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -116,7 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         logger.info("service_stopping")
         logger.close(timeout=5.0)
 
-    app = FastAPI(title="payment-api", version=__version__, lifespan=lifespan)
+    # /docs and /redoc serve Swagger UI and ReDoc from the package, not a CDN: they work offline
+    app = FastAPIOffline(title="payment-api", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.logger = logger
     app.state.failures = failures
