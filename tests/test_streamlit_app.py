@@ -134,7 +134,7 @@ def test_ask_shows_sql_rows_bar_chart_answer_engine_and_time(env: str) -> None:
     assert len(frame.value) == 5 and "error_type" in frame.value.columns
     [spec] = charts(at)
     assert mark(spec) == "bar"
-    assert "입니다" in texts(at)  # the short answer, in Korean
+    assert "가장 많고" in texts(at) and "뒤를 잇습니다" in texts(at)  # the ranking sentence, in Korean
     assert "`offline`" in captions(at) and " ms" in captions(at)
     assert at.text_area[0].value == code.value  # the SQL is editable
     [reading] = at.info  # how the question was understood, above the SQL
@@ -153,7 +153,7 @@ def test_a_single_value_has_no_chart_and_english_gets_english(env: str) -> None:
     at = ask(start(), "How many errors in the last hour?")
     assert not at.error and charts(at) == []
     assert len(at.dataframe) == 1
-    assert "error_count:" in texts(at) and "입니다" not in texts(at)
+    assert "errors in the last 1 hour" in texts(at) and "입니다" not in texts(at)  # the headline, in English
 
 
 def test_history_is_kept_between_questions(env: str) -> None:

@@ -7,7 +7,7 @@ import time
 from nlq_platform.archive import duck
 from nlq_platform.archive.route import archive_root
 from nlq_platform.archive.store import ArchiveError
-from nlq_platform.text_to_sql.answer import summarize
+from nlq_platform.text_to_sql.answer import answer_text
 from nlq_platform.text_to_sql.guard import GuardError, guard
 from nlq_platform.text_to_sql.service import Answer, TextToSQL
 
@@ -27,7 +27,7 @@ async def run_archive_sql(service: TextToSQL, sql: str) -> Answer:
             )
         answer.sql = result.sql
         answer.columns, answer.rows = result.columns, result.rows
-        answer.answer = summarize(sql, result.columns, result.rows)
+        answer.answer = answer_text("", guarded.sql, result.columns, result.rows)
     except GuardError as exc:
         answer.sql, answer.error = sql, f"query refused: {exc}"
     except (ArchiveError, duck.ArchiveQueryError) as exc:

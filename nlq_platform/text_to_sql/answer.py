@@ -52,3 +52,29 @@ def summarize(question: str, columns: list[str], rows: list[tuple[Any, ...]]) ->
             return f"{len(rows)}개 행 중 첫 번째는 {label} ({measure} {value})입니다."
         return f"{len(rows)} rows; the first is {label} ({measure} {value})."
     return f"{len(rows)}개 행을 찾았습니다." if korean else f"Found {len(rows)} rows."
+
+
+def answer_text(
+    question: str,
+    sql: str,
+    columns: list[str],
+    rows: list[tuple[Any, ...]],
+    plan: dict[str, Any] | None = None,
+    dialect: str = "postgres",
+) -> str:
+    """The shaped sentence (headline, ranking, series, comparison, listing — see
+    :mod:`nlq_platform.text_to_sql.sentence`) when the SQL has one of those shapes and every
+    number in it checks out against the rows; else the generic :func:`summarize`."""
+    from nlq_platform.text_to_sql.sentence import audit, build_sentence, from_plan
+
+    said = question or sql
+    fallback = summarize(said, columns, rows)
+    try:
+        sentence = build_sentence(
+            sql, columns, rows, "ko" if is_korean(said) else "en", window=from_plan(plan), dialect=dialect
+        )
+    except Exception:  # a sentence must never cost the analyst the answer
+        return fallback
+    if sentence is None or audit(sentence, rows):
+        return fallback
+    return sentence.text

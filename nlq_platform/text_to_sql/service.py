@@ -22,7 +22,7 @@ from nlq_platform.db import dsn as dsn_mod
 from nlq_platform.metadata.loader import CacheLoader
 from nlq_platform.metadata.postgres import fetch_snapshot, fetch_value_catalog
 from nlq_platform.metadata.store import default_cache_uri, store_from_uri
-from nlq_platform.text_to_sql.answer import summarize
+from nlq_platform.text_to_sql.answer import answer_text
 from nlq_platform.text_to_sql.context import Context
 from nlq_platform.text_to_sql.conversation import Conversation, Turn
 from nlq_platform.text_to_sql.engine import Engine, InvalidSQL, NotUnderstood
@@ -230,6 +230,13 @@ class TextToSQL:
         else:
             answer.details["source"] = "archive"
         answer.columns, answer.rows = result.columns, result.rows
-        answer.answer = summarize(answer.question or sql, result.columns, result.rows)
+        answer.answer = answer_text(
+            answer.question,
+            guarded.sql,
+            result.columns,
+            result.rows,
+            answer.details.get("plan"),
+            context.schema.dialect or "postgres",
+        )
         answer.elapsed_ms = (time.perf_counter() - started) * 1000
         return answer
