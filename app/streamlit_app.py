@@ -19,6 +19,7 @@ from nlq_platform.app_support.feedback import FeedbackError, feedback_dsn, inser
 from nlq_platform.config import Settings, SettingsError, load_settings
 from nlq_platform.logging import configure_logging
 from nlq_platform.text_to_sql.answer import fmt
+from nlq_platform.text_to_sql.conversation import Conversation
 from nlq_platform.text_to_sql.service import Answer
 
 MAX_EXAMPLES = 12
@@ -42,6 +43,7 @@ settings = current_settings()
 configure_logging(settings)  # idempotent: each rerun replaces its own handler
 state = st.session_state
 state.setdefault("messages", [])
+state.setdefault("conversation", Conversation())  # follow-ups refer to this browser session's turns
 
 
 # --- actions (widget callbacks: they run before the script reruns) --------------------------------
@@ -53,6 +55,7 @@ def queue_question(question: str) -> None:
 
 def clear_chat() -> None:
     state["messages"] = []
+    state["conversation"] = Conversation()
     for key in [k for k in state if str(k).startswith(("sql_edit_", "note_"))]:
         del state[key]
 
@@ -72,7 +75,15 @@ def send_feedback(index: int, verdict: str) -> None:
     answer: Answer = message["answer"]
     note = state.get(f"note_{index}") if verdict == "down" else None
     try:
-        entry = make_feedback(message["question"], answer.sql or "", verdict, note, answer.engine)  # type: ignore[arg-type]
+        entry = make_feedback(
+            message["question"],
+            answer.sql,
+            verdict,
+            note,
+            answer.engine,
+            answer.reading,
+            answer.error,  # type: ignore[arg-type]
+        )
         bridge.run(insert_feedback(feedback_dsn(current_settings()), entry), timeout=30)
     except (FeedbackError, ValueError) as exc:
         message["notice"] = f"피드백을 저장하지 못했습니다 / Feedback not saved: {exc}"
@@ -143,7 +154,7 @@ def render_sidebar() -> str:
                 width="stretch",
             )
         st.divider()
-        st.button("대화 지우기 / Clear chat", on_click=clear_chat, key="clear_chat")
+        st.button("새 대화 / New conversation", on_click=clear_chat, key="clear_chat")
     return str(engine)
 
 
@@ -157,6 +168,10 @@ def render_answer(index: int, message: dict[str, Any], engine: str) -> None:
         st.error(f"**{problem.title}**  \n{problem.reason}", icon="🚫")
         if problem.hint:
             st.caption(problem.hint)
+        if answer.suggestions:
+            st.caption("대신 이렇게 물어보시겠어요? / Questions I can answer, close to yours:")
+            for n, suggestion in enumerate(answer.suggestions):
+                st.button(suggestion, key=f"suggest_{index}_{n}", on_click=queue_question, args=(suggestion,))
     else:
         st.markdown(f"**{answer.answer}**")
         if answer.columns:
@@ -191,8 +206,10 @@ def render_answer(index: int, message: dict[str, Any], engine: str) -> None:
 
 
 def render_feedback(index: int, message: dict[str, Any]) -> None:
+    """👍 keeps an answer as an example; 👎 (with a note) on a wrong or refused answer records
+    the reading and the refusal, so the team sees which words users need."""
     answer: Answer = message["answer"]
-    if not answer.sql:
+    if not answer.sql and not answer.error:
         return
     verdict = message.get("feedback")
     if verdict == "up":
@@ -245,7 +262,7 @@ if question:
         st.markdown(question)
     with st.chat_message("assistant"):
         with st.spinner("생각 중… / Thinking…"):
-            answer = services.ask(settings, engine, question)
+            answer = services.ask(settings, engine, question, state["conversation"])
         message = {"question": question, "answer": answer, "engine": engine, "feedback": None}
         state["messages"].append(message)
         render_answer(len(state["messages"]) - 1, message, engine)

@@ -239,6 +239,10 @@ def test_table_of_and_make_feedback() -> None:
         make_feedback("q", "SELECT 1", "maybe")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="SQL"):
         make_feedback("q", "  ", "up")
+    refused = make_feedback(
+        "CPU 사용률", None, "down", "need cpu", "offline", "", 'question not understood: "CPU"'
+    )
+    assert (refused.sql, refused.error, refused.reading) == (None, 'question not understood: "CPU"', None)
 
 
 @pytest.fixture
@@ -254,14 +258,21 @@ def test_feedback_round_trip_and_the_few_shot_reader(feedback_db: str, settings:
         "서비스별 에러 수", "SELECT service, count(*) FROM logs GROUP BY service", "up", None, "offline"
     )
     down = make_feedback("wrong", "SELECT 1 FROM logs", "down", "counted WARN too", "anthropic")
+    refused = make_feedback(
+        "payment-api CPU 사용률", None, "down", "we log cpu in metadata", "offline",
+        reading="", error='question not understood: "CPU"',
+    )  # fmt: skip
     first = asyncio.run(insert_feedback(app, up))
     second = asyncio.run(insert_feedback(app, down))
     assert second > first
+    asyncio.run(insert_feedback(app, refused))
     stored = asyncio.run(list_feedback(app))
     assert [(f.verdict, f.note, f.engine) for f in stored] == [
+        ("down", "we log cpu in metadata", "offline"),
         ("down", "counted WARN too", "anthropic"),
         ("up", None, "offline"),
     ]
+    assert (stored[0].sql, stored[0].error) == (None, 'question not understood: "CPU"')
     assert all(f.created_at is not None for f in stored)
 
     async def accepted() -> list[str]:
@@ -286,8 +297,9 @@ def test_the_table_refuses_bad_rows(feedback_db: str) -> None:
         run_sql(
             feedback_db, "INSERT INTO nlq_feedback (question, sql, verdict) VALUES ('q', 'SELECT 1', 'meh')"
         )
-    with pytest.raises(asyncpg.NotNullViolationError):
+    with pytest.raises(asyncpg.CheckViolationError):  # an accepted example needs its SQL (0009)
         run_sql(feedback_db, "INSERT INTO nlq_feedback (question, verdict) VALUES ('q', 'up')")
+    run_sql(feedback_db, "INSERT INTO nlq_feedback (question, verdict) VALUES ('q', 'down')")
 
 
 async def _can(dsn: str, sql: str) -> bool:

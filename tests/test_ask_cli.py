@@ -18,7 +18,18 @@ from nlq_platform.text_to_sql.executor import ExecutionError, run_readonly
 from tests.support.pg import INGEST_PASSWORD, READER_PASSWORD, TestPostgres
 
 NLQ = str(Path(sys.executable).parent / "nlq")
-KEYS = {"question", "engine", "sql", "reading", "columns", "rows", "answer", "error", "elapsed_ms"}
+KEYS = {
+    "question",
+    "engine",
+    "sql",
+    "reading",
+    "columns",
+    "rows",
+    "answer",
+    "error",
+    "suggestions",
+    "elapsed_ms",
+}
 
 
 @pytest.fixture(scope="module")
@@ -125,3 +136,15 @@ def test_chat_reads_a_conversation_from_stdin(env: dict[str, str]) -> None:
     assert out.count("environment = 'staging'") >= 2  # the answer's SQL, and again for \sql
     assert "2. 그럼 staging은?" in out and "new conversation" in out
     assert "has no answered one yet" in result.stderr  # after \reset a follow-up has nothing to follow
+
+
+def test_a_refusal_names_the_words_and_offers_questions_it_can_answer(env: dict[str, str]) -> None:
+    result = nlq(env, "ask", "--json", "payment-api CPU 사용률 알려줘")
+    answer = json.loads(result.stdout)
+    assert answer["error"] == 'question not understood: "CPU"'
+    assert 1 <= len(answer["suggestions"]) <= 3
+    for suggestion in answer["suggestions"]:  # each one is answered in turn
+        followed = json.loads(nlq(env, "ask", "--json", suggestion).stdout)
+        assert followed["error"] is None, (suggestion, followed["error"])
+    plain = nlq(env, "ask", "payment-api CPU 사용률 알려줘")
+    assert "questions I can answer, close to yours:" in plain.stderr and "Traceback" not in plain.stderr

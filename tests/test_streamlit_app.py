@@ -169,7 +169,46 @@ def test_not_understood_is_said_in_words(env: str) -> None:
     assert "질문을 이해하지 못했습니다" in error.value and "Question not understood" in error.value
     assert "Traceback" not in error.value
     assert not at.dataframe and not charts(at)
-    assert not [b for b in at.button if b.key == "up_0"], "nothing to accept without SQL"
+    [up] = [b for b in at.button if b.key == "up_0"]
+    assert up.disabled, "nothing to accept without SQL"
+
+
+def test_a_follow_up_changes_the_last_question_until_a_new_conversation(env: str) -> None:
+    at = ask(start(), "How many errors in the last hour?")
+    at = ask(at, "and in staging?")
+    assert not at.error
+    assert "environment = 'staging'" in at.code[1].value and "level = 'ERROR'" in at.code[1].value
+    assert any("follow-up — environment = staging" in i.value for i in at.info)
+    at.button(key="clear_chat").click().run()
+    at = ask(at, "and in staging?")
+    [error] = at.error
+    assert "has no answered one yet" in error.value
+
+
+def test_a_refusal_offers_close_questions_that_can_be_answered(env: str) -> None:
+    at = ask(start(), "payment-api CPU 사용률 알려줘")
+    offered = [b for b in at.button if str(b.key).startswith("suggest_0_")]
+    assert 1 <= len(offered) <= 3
+    offered[0].click().run()
+    assert not at.exception
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 2
+    assert at.chat_message[2].markdown[0].value == offered[0].label
+    assert len(at.error) == 1  # the first answer's refusal only: the suggestion was answered
+
+
+def test_thumbs_down_on_a_refusal_stores_the_reason(env: str) -> None:
+    at = ask(start(), "payment-api CPU 사용률 알려줘")
+    at.button(key="down_0").click().run()
+    at.text_input(key="note_0").set_value("cpu is in metadata")
+    at.button(key="send_down_0").click().run()
+    assert "your feedback was saved" in captions(at)
+    [row] = run_sql(env, "SELECT verdict, sql, note, error FROM nlq_feedback")
+    assert dict(row) == {
+        "verdict": "down",
+        "sql": None,
+        "note": "cpu is in metadata",
+        "error": 'question not understood: "CPU"',
+    }
 
 
 # --- the SQL editor ----------------------------------------------------------------------------------

@@ -154,10 +154,10 @@ def app_page(browser: Browser, app_server: StreamlitServer) -> Iterator[tuple[Pa
 
 @pytest.fixture
 def page(app_page: tuple[Page, list[str]], app_server: StreamlitServer) -> Iterator[Page]:
-    """The app with an empty chat (the sidebar's "Clear chat"), as an analyst starts."""
+    """The app with an empty chat (the sidebar's "New conversation"), as an analyst starts."""
     page, errors = app_page
     if page.get_by_test_id("stChatMessage").count():
-        page.get_by_role("button", name="Clear chat").click()
+        page.get_by_role("button", name="New conversation").click()
         expect(page.get_by_test_id("stChatMessage")).to_have_count(0, timeout=ANSWER_TIMEOUT_MS)
     seen = len(errors)
     yield page

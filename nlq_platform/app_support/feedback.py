@@ -2,7 +2,9 @@
 
 A 👍 row is an accepted question/SQL pair: the ``few_shot_examples`` asset merges those into the
 metadata cache (:func:`nlq_platform.metadata.examples.load_accepted_feedback`). A 👎 row may carry
-a note saying what was wrong.
+a note saying what was wrong; it may be about a refused answer (no SQL, migration 0009), and
+every row keeps the answer's reading and refusal reason, so the team can see which words users
+need.
 
 Feedback is written as the role ``nlq_app`` (migration 0007: INSERT/SELECT on ``nlq_feedback``
 and nothing else), never as the owner: the app faces analysts, so a flaw in it must not reach
@@ -36,11 +38,14 @@ class FeedbackError(Exception):
 @dataclass(frozen=True)
 class Feedback:
     question: str
-    sql: str
+    sql: str | None
     verdict: Verdict
     note: str | None = None
     engine: str | None = None
     table_id: str = "logs"
+    #: how the engine read the question, and why it refused (None when it answered)
+    reading: str | None = None
+    error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,16 +77,25 @@ def table_of(sql: str, default: str = "logs") -> str:
 
 
 def make_feedback(
-    question: str, sql: str, verdict: Verdict, note: str | None = None, engine: str | None = None
+    question: str,
+    sql: str | None,
+    verdict: Verdict,
+    note: str | None = None,
+    engine: str | None = None,
+    reading: str | None = None,
+    error: str | None = None,
 ) -> Feedback:
-    """Validated feedback: a verdict of up/down, a question and SQL, a note of at most 2000 chars."""
+    """Validated feedback: a verdict of up/down, a question, a note of at most 2000 chars, and the
+    SQL — required for 👍 (it becomes an example), absent for a 👎 on a refused answer."""
     if verdict not in ("up", "down"):
         raise ValueError(f"verdict must be 'up' or 'down', not {verdict!r}")
     question, sql = (question or "").strip(), (sql or "").strip()
-    if not sql:
-        raise ValueError("feedback needs the SQL it is about")
+    if not sql and verdict == "up":
+        raise ValueError("an accepted answer needs the SQL it is about")
     note = (note or "").strip()[:NOTE_MAX] or None
-    return Feedback(question, sql, verdict, note, engine, table_of(sql))
+    return Feedback(
+        question, sql or None, verdict, note, engine, table_of(sql) if sql else "logs", reading or None, error
+    )
 
 
 async def insert_feedback(dsn: str, feedback: Feedback, timeout: float = 10) -> int:
@@ -98,14 +112,16 @@ async def insert_feedback(dsn: str, feedback: Feedback, timeout: float = 10) -> 
         raise FeedbackError("the database is unreachable right now; the feedback was not saved") from exc
     try:
         return await conn.fetchval(
-            f"INSERT INTO {TABLE} (question, sql, verdict, note, engine, table_id) "
-            "VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            f"INSERT INTO {TABLE} (question, sql, verdict, note, engine, table_id, reading, error) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             feedback.question,
             feedback.sql,
             feedback.verdict,
             feedback.note,
             feedback.engine,
             feedback.table_id,
+            feedback.reading,
+            feedback.error,
             timeout=timeout,
         )
     except asyncpg.UndefinedTableError as exc:
@@ -125,7 +141,7 @@ async def list_feedback(dsn: str, limit: int = 100) -> list[StoredFeedback]:
     conn = await asyncpg.connect(dsn, timeout=10)
     try:
         rows = await conn.fetch(
-            f"SELECT id, question, sql, verdict, note, engine, table_id, created_at FROM {TABLE} "
+            f"SELECT id, question, sql, verdict, note, engine, table_id, reading, error, created_at FROM {TABLE} "
             "ORDER BY created_at DESC, id DESC LIMIT $1",
             limit,
         )

@@ -17,6 +17,7 @@ from typing import Any
 
 from nlq_platform.app_support import bridge
 from nlq_platform.config import Settings
+from nlq_platform.text_to_sql.conversation import Conversation
 from nlq_platform.text_to_sql.service import Answer, TextToSQL, error_text
 
 ENGINES = ("auto", "offline", "anthropic")
@@ -48,13 +49,20 @@ def service(settings: Settings, engine: str) -> TextToSQL:
     return _entry(settings, engine).service
 
 
-def ask(settings: Settings, engine: str, question: str, timeout: float = 120) -> Answer:
-    """``TextToSQL.ask`` on the app loop; never raises for a bad question or a database outage."""
+def ask(
+    settings: Settings,
+    engine: str,
+    question: str,
+    conversation: Conversation | None = None,
+    timeout: float = 120,
+) -> Answer:
+    """``TextToSQL.ask`` on the app loop (following up within ``conversation``, the browser
+    session's); never raises for a bad question or a database outage."""
     entry = _entry(settings, engine)
 
     async def go() -> Answer:
         async with entry.lock:
-            return await entry.service.ask(question)
+            return await entry.service.ask(question, conversation)
 
     return _wait(go(), Answer(question=question, engine=engine), timeout)
 

@@ -29,6 +29,10 @@ def print_answer(answer: Answer, as_json: bool) -> None:
         click.secho(answer.sql, fg="cyan")
     if answer.error:
         click.secho(f"error: {answer.error}", fg="red", err=True)
+        if answer.suggestions:
+            click.echo("questions I can answer, close to yours:", err=True)
+            for suggestion in answer.suggestions:
+                click.echo(f"  - {suggestion}", err=True)
         return
     if answer.columns:
         widths = [

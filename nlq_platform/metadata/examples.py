@@ -38,7 +38,6 @@ from nlq_platform.text_to_sql.anthropic_engine import (
     EngineUnavailable,
     _clean_sql,
     _dialect_rules,
-    _ngrams,
     render_table,
     render_value_hints,
 )
@@ -46,6 +45,7 @@ from nlq_platform.text_to_sql.context import Context
 from nlq_platform.text_to_sql.engine import NotUnderstood
 from nlq_platform.text_to_sql.executor import ExecutionError, fetch_readonly
 from nlq_platform.text_to_sql.guard import SOFT_DELETE_COLUMN, GuardError, guard
+from nlq_platform.text_to_sql.similarity import ngrams as _ngrams
 
 if TYPE_CHECKING:
     from anthropic import Anthropic

@@ -28,6 +28,7 @@ from nlq_platform.text_to_sql.conversation import Conversation, Turn
 from nlq_platform.text_to_sql.engine import Engine, InvalidSQL, NotUnderstood
 from nlq_platform.text_to_sql.executor import ExecutionError, fetch_readonly
 from nlq_platform.text_to_sql.guard import GuardError, guard
+from nlq_platform.text_to_sql.suggestions import suggest
 
 
 @dataclass
@@ -41,6 +42,8 @@ class Answer:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
     answer: str = ""
     error: str | None = None
+    #: when refused: up to three close questions the engine can answer
+    suggestions: list[str] = field(default_factory=list)
     elapsed_ms: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -179,6 +182,7 @@ class TextToSQL:
     async def _ask(self, question: str, history: tuple[Turn, ...] | None) -> Answer:
         started = time.perf_counter()
         answer = Answer(question=question, engine=self.engine_name)
+        context: Context | None = None
         try:
             context = await self.context()
             engine = self.engine()
@@ -193,8 +197,30 @@ class TextToSQL:
             answer.details = generation.details
             answer.reading = generation.reading
             return await self._execute(generation.sql, answer, context, started)
+        except NotUnderstood as exc:  # refused: say why, and offer questions that can be answered
+            if context is not None:
+                answer.suggestions = await asyncio.to_thread(self._suggestions, question, context)
+            return _failed(answer, exc, started)
         except Exception as exc:  # an analyst sees a sentence, never a traceback
             return _failed(answer, exc, started)
+
+    def _suggestions(self, question: str, context: Context) -> list[str]:
+        """Closest questions the engine understands (offline: checked by reading them)."""
+        if self.engine().name != "offline":
+            return suggest(question, context)
+        from nlq_platform.text_to_sql.offline.engine import understand
+
+        def answerable(candidate: str) -> bool:
+            try:
+                understand(candidate, context.catalog)
+            except Exception:
+                return False
+            return True
+
+        try:
+            return suggest(question, context, answerable)
+        except Exception:  # suggestions are a courtesy: never the reason an answer fails
+            return []
 
     async def run_sql(self, sql: str, question: str = "") -> Answer:
         started = time.perf_counter()

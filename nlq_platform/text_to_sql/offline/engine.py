@@ -109,9 +109,9 @@ def understand_turn(
             raise nothing_to_follow
         try:
             plan, default = understand(question, catalog)
-        except NotUnderstood:
-            if has_subject(question):
-                raise
+        except NotUnderstood as exc:
+            if has_subject(question) or str(exc).startswith('question not understood: "'):
+                raise  # it names the words it did not understand: that is the reason
             raise nothing_to_follow from None
         _bind(plan, bound)
         return plan, default, prefix
