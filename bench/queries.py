@@ -62,23 +62,39 @@ LOAD_SETTINGS = (
 )
 
 _COLS = ", ".join(COLUMNS)
-# One copy of the evaluation week, ``k`` weeks back. md5(NULL || …) stays NULL.
+# One copy of the evaluation week, ``k`` weeks back — or, with a span of S weeks, 1 + (k - 1) mod S
+# weeks back, so that copies stack within the last S weeks (a table that grows within its
+# retention, not into years of days). md5(NULL || …) stays NULL.
+_SHIFT = {None: "$1::int"}
 _COPY_EXPRS = {
-    "created_at": "created_at - make_interval(days => 7 * $1::int)",
+    "created_at": "created_at - make_interval(days => 7 * {shift})",
     "trace_id": "md5(trace_id || ':' || $1::int)",
     "user_id": f"'user_' || (substr(user_id, 6)::int + {USER_POOL} * ($1::int % {USER_COHORTS}))",
     "session_id": "'sess_' || left(md5(session_id || ':' || $1::int), 16)",
 }
-_COPY_SELECT = ", ".join(f"{_COPY_EXPRS[c]} AS {c}" if c in _COPY_EXPRS else c for c in COLUMNS)
-COPY_SQL = (
-    f"INSERT INTO logs ({_COLS}) SELECT {_COPY_SELECT} FROM {SEED_TABLE} "
-    "WHERE created_at > $2 ORDER BY created_at"
-)
-# The oldest copy is partial: the newest $3 rows of its week, so the table ends at exactly N rows.
-PARTIAL_COPY_SQL = (
-    f"INSERT INTO logs ({_COLS}) SELECT * FROM (SELECT {_COPY_SELECT} FROM {SEED_TABLE} "
-    "WHERE created_at > $2 ORDER BY created_at DESC LIMIT $3) AS newest ORDER BY created_at"
-)
+
+
+def copy_select(span_weeks: int | None = None) -> str:
+    shift = "$1::int" if span_weeks is None else f"(1 + ($1::int - 1) % {int(span_weeks)})"
+    exprs = {c: e.format(shift=shift) for c, e in _COPY_EXPRS.items()}
+    return ", ".join(f"{exprs[c]} AS {c}" if c in exprs else c for c in COLUMNS)
+
+
+def copy_sql(span_weeks: int | None = None) -> str:
+    return (
+        f"INSERT INTO logs ({_COLS}) SELECT {copy_select(span_weeks)} FROM {SEED_TABLE} "
+        "WHERE created_at > $2 ORDER BY created_at"
+    )
+
+
+def partial_copy_sql(span_weeks: int | None = None) -> str:
+    """The oldest copy is partial: the newest $3 rows of its week, so the table ends at exactly N rows."""
+    return (
+        f"INSERT INTO logs ({_COLS}) SELECT * FROM (SELECT {copy_select(span_weeks)} FROM {SEED_TABLE} "
+        "WHERE created_at > $2 ORDER BY created_at DESC LIMIT $3) AS newest ORDER BY created_at"
+    )
+
+
 BASE_SQL = f"INSERT INTO logs ({_COLS}) SELECT {_COLS} FROM {SEED_TABLE} ORDER BY created_at"
 # Secondary indexes of logs (not the primary key): what the load drops and rebuilds.
 INDEXES_SQL = """
@@ -178,8 +194,11 @@ def generate_week() -> tuple[datetime, list[tuple[Any, ...]], float]:
     return anchor, dataset.generate(anchor, SEED), time.perf_counter() - started
 
 
-async def load(owner: str, rows: int, week: tuple[datetime, list[tuple[Any, ...]], float]) -> dict[str, Any]:
-    """Fill ``logs`` with exactly ``rows`` rows; return the time of each phase (seconds)."""
+async def load(
+    owner: str, rows: int, week: tuple[datetime, list[tuple[Any, ...]], float], span_weeks: int | None = None
+) -> dict[str, Any]:
+    """Fill ``logs`` with exactly ``rows`` rows; return the time of each phase (seconds).
+    ``span_weeks``: the copies stack within that many weeks before the evaluation week."""
     anchor, week_rows, generate_s = week
     phases: dict[str, float] = {"generate": generate_s}
     started = time.perf_counter() - generate_s
@@ -212,9 +231,9 @@ async def load(owner: str, rows: int, week: tuple[datetime, list[tuple[Any, ...]
         )
         last_report = time.perf_counter()
         if rest:
-            await conn.execute(PARTIAL_COPY_SQL, full + 1, cutoff, rest)
+            await conn.execute(partial_copy_sql(span_weeks), full + 1, cutoff, rest)
         for k in range(full, 0, -1):
-            await conn.execute(COPY_SQL, k, cutoff)
+            await conn.execute(copy_sql(span_weeks), k, cutoff)
             if time.perf_counter() - last_report > 30:
                 done = rest + (full - k + 1) * per_copy
                 say(f"  {done:,} rows ({done / (time.perf_counter() - t):,.0f} rows/s)")
