@@ -194,3 +194,23 @@ def test_the_claude_engine_gets_the_previous_turns_as_context() -> None:
     assert "날씨" not in message  # refused turns are not context
     assert message.endswith("and in staging?")
     assert question_message("errors?", None) == "Question: errors?"
+
+
+def test_conversation_fixtures_load_and_bad_ones_say_why(tmp_path: Path) -> None:
+    from nlq_platform.evaluation.scenarios import ScenarioError, load_conversations
+
+    good = tmp_path / "c.yaml"
+    good.write_text(
+        "- id: C1\n  kind: window\n  ko: [지난 1시간 에러 몇 건?, 오늘은?]\n"
+        "  en: [errors in the last hour?, and today?]\n  sql: SELECT 1\n"
+    )
+    [scenario] = load_conversations(good)
+    assert (scenario.question, scenario.earlier, scenario.earlier_en) == (
+        "오늘은?",
+        ("지난 1시간 에러 몇 건?",),
+        ("errors in the last hour?",),
+    )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: C1\n  ko: [only one]\n  en: [only one]\n  sql: SELECT 1\n")
+    with pytest.raises(ScenarioError, match="same 2\\+ turns"):
+        load_conversations(bad)

@@ -47,6 +47,14 @@ def seed() -> None:
     default=None,
     help="Scenarios YAML (default: the bundled nlq_platform/evaluation/scenarios.yaml).",
 )
+@click.option(
+    "--conversations",
+    "conversations_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Conversation fixtures YAML instead: each conversation's turns are asked in order and its "
+    "last turn is scored (e.g. nlq_platform/evaluation/conversations.yaml).",
+)
 @click.option("--engine", type=ENGINES, default=None, help="Engine (NLQ_ENGINE; default auto).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as one JSON document.")
 @click.option(
@@ -63,16 +71,30 @@ def seed() -> None:
     help="Exit 1 when strict execution accuracy (percent, 0-100) is below this.",
 )
 def run(
-    scenarios_path: Path | None, engine: str | None, as_json: bool, lang: str, fail_under: float | None
+    scenarios_path: Path | None,
+    conversations_path: Path | None,
+    engine: str | None,
+    as_json: bool,
+    lang: str,
+    fail_under: float | None,
 ) -> None:
     """Measure execution accuracy: ask every scenario's question, run the predicted and the gold SQL
     in one read-only transaction (nlq_reader) and compare the results (strict and subset EX)."""
     settings = get_settings()
+    if scenarios_path and conversations_path:
+        raise click.UsageError("--scenarios and --conversations are exclusive")
     langs = LANGUAGES if lang == "both" else (lang,)
     progress = None if as_json or not sys.stderr.isatty() else _progress
     with user_facing("running the evaluation"):
         try:
-            report = run_eval(settings, scenarios_path, engine, langs, progress=progress)
+            report = run_eval(
+                settings,
+                conversations_path or scenarios_path,
+                engine,
+                langs,
+                progress=progress,
+                conversations=conversations_path is not None,
+            )
         except (EvalError, ScenarioError) as exc:
             raise UserFacingError(str(exc)) from exc
         finally:

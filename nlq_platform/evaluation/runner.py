@@ -28,8 +28,9 @@ from nlq_platform.config import Settings
 from nlq_platform.db import dsn as dsn_mod
 from nlq_platform.evaluation import scoring
 from nlq_platform.evaluation.report import EvalReport, ItemResult
-from nlq_platform.evaluation.scenarios import SCENARIOS_PATH, Scenario, load_scenarios
+from nlq_platform.evaluation.scenarios import SCENARIOS_PATH, Scenario, load_conversations, load_scenarios
 from nlq_platform.text_to_sql.context import Context
+from nlq_platform.text_to_sql.conversation import Turn
 from nlq_platform.text_to_sql.engine import Engine, Generation, InvalidSQL, NotUnderstood
 from nlq_platform.text_to_sql.executor import ExecutionError, QueryResult, fetch_readonly
 from nlq_platform.text_to_sql.guard import GuardError, guard
@@ -206,7 +207,29 @@ class _Run:
         except (GuardError, ExecutionError) as exc:
             raise InvalidSQL(str(exc)) from exc
 
-    async def generate(self, question: str) -> _Generated:
+    async def converse(self, questions: tuple[str, ...]) -> tuple[Turn, ...]:
+        """Ask a conversation's earlier turns in order, each executed (its rows are what "the
+        first one" binds to), and return them as the history of the turn that is scored."""
+        history: list[Turn] = []
+        for question in questions:
+            generated = await self.generate(question, tuple(history))
+            if generated.generation is None:
+                history.append(Turn(question, error=str(generated.error)))
+                continue
+            gen = generated.generation
+            turn = Turn(question, gen.reading, gen.sql, gen.details.get("plan"))
+            try:
+                assert self.context is not None
+                executed = guard(gen.sql, self.context.schema, default_limit=self.settings.query_limit).sql
+                result = await fetch_readonly(await self.connect(), executed, self.timeout_ms)
+                turn.sql, turn.columns = executed, result.columns
+                turn.rows = [list(r) for r in result.rows[:20]]
+            except (GuardError, ExecutionError) as exc:
+                turn.error = str(exc)
+            history.append(turn)
+        return tuple(history)
+
+    async def generate(self, question: str, history: tuple[Turn, ...] | None = None) -> _Generated:
         """engine.generate in a worker thread (as in TextToSQL.ask), timed there; the time spent
         in the validator (database work) is measured apart and left out."""
         assert self.engine is not None and self.context is not None
@@ -226,7 +249,7 @@ class _Run:
         def work() -> tuple[Generation | None, BaseException | None, float]:
             started = time.perf_counter()
             try:
-                generation = engine.generate(question, context, validate)
+                generation = engine.generate(question, context, validate, history)
             except Exception as exc:
                 return None, exc, time.perf_counter() - started
             return generation, None, time.perf_counter() - started
@@ -251,6 +274,7 @@ class _Run:
         self, scenario: Scenario, lang: str, gold_sql: str | None, gold_problem: str | None
     ) -> ItemResult:
         question = scenario.question if lang == "ko" else scenario.question_en
+        earlier = scenario.earlier if lang == "ko" else scenario.earlier_en
         item = ItemResult(
             scenario_id=scenario.id,
             category=scenario.category,
@@ -259,7 +283,8 @@ class _Run:
             ordered=scenario.order,
             gold_sql=scenario.sql,
         )
-        generated = await self.generate(question)
+        history = await self.converse(earlier) if earlier else None
+        generated = await self.generate(question, history)
         item.generation_ms, item.validation_ms = generated.generation_ms, generated.validation_ms
         if not scenario.answerable:
             return _judge_refusal(item, generated)
@@ -384,6 +409,7 @@ async def arun_eval(
     *,
     dsn: str | None = None,
     progress: Progress | None = None,
+    conversations: bool = False,
 ) -> EvalReport:
     """Evaluate ``engine`` (a name — auto, offline, anthropic — or an :class:`Engine`; default
     the settings' engine) on the scenarios in each of ``langs`` against the database of
@@ -394,7 +420,7 @@ async def arun_eval(
     if unknown or not langs:
         raise EvalError(f"languages must be among {', '.join(LANGUAGES)} (got {', '.join(langs) or 'none'})")
     path = scenarios_path or SCENARIOS_PATH
-    scenarios = load_scenarios(path)
+    scenarios = load_conversations(path) if conversations else load_scenarios(path)
     reader_dsn = dsn or dsn_mod.resolve(settings).reader
     started_at = datetime.now(UTC)
     started = time.perf_counter()
@@ -426,6 +452,11 @@ def run_eval(
     *,
     dsn: str | None = None,
     progress: Progress | None = None,
+    conversations: bool = False,
 ) -> EvalReport:
     """:func:`arun_eval` for synchronous callers (the CLI, the Dagster asset)."""
-    return asyncio.run(arun_eval(settings, scenarios_path, engine, langs, dsn=dsn, progress=progress))
+    return asyncio.run(
+        arun_eval(
+            settings, scenarios_path, engine, langs, dsn=dsn, progress=progress, conversations=conversations
+        )
+    )

@@ -67,6 +67,10 @@ class Scenario:
     order: bool = False  # row order is part of the answer
     #: False for a question the data cannot answer: the right outcome is a refusal
     answerable: bool = True
+    #: for a conversation: the turns asked before ``question`` / ``question_en`` (the gold SQL
+    #: answers the last turn, read as a follow-up to these)
+    earlier: tuple[str, ...] = ()
+    earlier_en: tuple[str, ...] = ()
 
 
 def load_scenarios(path: Path | None = None) -> list[Scenario]:
@@ -161,5 +165,48 @@ def _unanswerable(path: Path, entries: Any) -> list[Scenario]:
         kind = str(entry.get("kind") or "unanswerable")
         scenarios.append(
             Scenario(entry["id"], kind, entry["ko"].strip(), entry["en"].strip(), "", answerable=False)
+        )
+    return scenarios
+
+
+def load_conversations(path: Path) -> list[Scenario]:
+    """Conversation fixtures: ``- {id, kind, ko: [turns], en: [turns], sql}``, the gold SQL for
+    the last turn; each becomes a scenario whose ``earlier`` turns are asked first."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from exc
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{path}: not valid YAML: {exc}") from exc
+    items = data.get("conversations") if isinstance(data, dict) else data
+    if not isinstance(items, list) or not items:
+        raise ScenarioError(f"{path}: expected a list of conversations")
+    scenarios, seen = [], set()
+    for index, item in enumerate(items):
+        where = f"{path}: conversation #{index + 1}"
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            raise ScenarioError(f"{where}: expected a mapping with an 'id'")
+        ko, en, sql = item.get("ko"), item.get("en"), item.get("sql")
+        turns_ok = all(
+            isinstance(t, list) and len(t) >= 2 and all(isinstance(q, str) for q in t) for t in (ko, en)
+        )
+        if not turns_ok or len(ko) != len(en):
+            raise ScenarioError(f"{where} ({item['id']}): 'ko' and 'en' need the same 2+ turns")
+        if not isinstance(sql, str) or not sql.strip():
+            raise ScenarioError(f"{where} ({item['id']}): 'sql' must be the last turn's gold SQL")
+        if item["id"] in seen:
+            raise ScenarioError(f"{path}: duplicate conversation id {item['id']!r}")
+        seen.add(item["id"])
+        scenarios.append(
+            Scenario(
+                id=item["id"],
+                category=str(item.get("kind") or "follow-up"),
+                question=ko[-1].strip(),
+                question_en=en[-1].strip(),
+                sql=sql.strip(),
+                order=bool(item.get("order", False)),
+                earlier=tuple(q.strip() for q in ko[:-1]),
+                earlier_en=tuple(q.strip() for q in en[:-1]),
+            )
         )
     return scenarios
