@@ -201,8 +201,8 @@ def test_conversation_fixtures_load_and_bad_ones_say_why(tmp_path: Path) -> None
 
     good = tmp_path / "c.yaml"
     good.write_text(
-        "- id: C1\n  kind: window\n  ko: [지난 1시간 에러 몇 건?, 오늘은?]\n"
-        "  en: [errors in the last hour?, and today?]\n  sql: SELECT 1\n"
+        "- id: C1\n  kind: window\n  ko: ['지난 1시간 에러 몇 건?', '오늘은?']\n"
+        "  en: ['errors in the last hour?', 'and today?']\n  sql: SELECT 1\n"
     )
     [scenario] = load_conversations(good)
     assert (scenario.question, scenario.earlier, scenario.earlier_en) == (

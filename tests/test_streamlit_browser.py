@@ -222,7 +222,7 @@ def test_korean_time_buckets_show_rows_a_line_chart_and_the_sql(page: Page, tmp_
     expect(page.get_by_test_id("stChatMessage").first).to_contain_text(KO_TIME_BUCKETS)
     sql = assert_table_chart_and_sql(page, answer)
     assert "date_trunc" in sql.lower() or "date_bin" in sql.lower(), sql
-    expect(answer.locator("strong").first).to_have_text(re.compile(r"^[0-9가-힣 ,.]+니다\.?$"))  # Korean
+    expect(answer.locator("strong").first).to_have_text(re.compile(r"^[0-9가-힣 ,.:()%-]+니다\.?$"))  # Korean
     chart = answer.get_by_test_id("stVegaLiteChart")
     expect(chart.locator(".mark-line").first).to_be_attached()  # time buckets: a line
     expect(chart.locator("[aria-label*='time scale']").first).to_be_attached()
