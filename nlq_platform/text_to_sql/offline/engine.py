@@ -23,6 +23,7 @@ from nlq_platform.text_to_sql.offline.followup import (
     is_follow_up,
     previous_plan,
     read_delta,
+    starts_afresh,
 )
 from nlq_platform.text_to_sql.offline.parser import INCIDENT_WINDOW, PERFORMANCE_WINDOW, parse
 from nlq_platform.text_to_sql.offline.plan import Filter, Plan
@@ -93,7 +94,16 @@ def understand_turn(
 ) -> tuple[Plan, str | None, str]:
     """A question in a conversation: the previous plan changed by a follow-up ("그럼 staging은?",
     "per endpoint instead", "the first one"), or a question that stands on its own. Returns the
-    plan, the default window taken and a prefix for the reading saying what was carried over."""
+    plan, the default window taken and a prefix for the reading saying what was carried over.
+
+    A question that says it changes the subject ("Different question: …") stands on its own; one
+    with a subject of its own stands on its own unless its own reading would take a default the
+    conversation already settled (no window named), in which case it is read as a follow-up
+    when it reads as one ("GET 요청만 봐줘", "sort by count ascending")."""
+    fresh = starts_afresh(question)
+    if fresh is not None:
+        plan, default = understand(fresh, catalog)
+        return plan, default, ""
     previous = previous_plan(history)
     turn = previous[0] if previous else next((t for t in reversed(history) if t.answered), None)
     question, bound, notes = bind_references(question, turn)
@@ -116,13 +126,33 @@ def understand_turn(
         _bind(plan, bound)
         return plan, default, prefix
     if not is_follow_up(question):
-        plan, default = understand(question, catalog)
-        _bind(plan, bound)
-        if bound and parse_window(question) is None and previous[1].window is not None:
-            plan.window, default = previous[1].window, None  # "그 서비스의 에러": in the same window
-        return plan, default, prefix
+        standalone = _standalone(question, catalog, bound, previous[1])
+        if isinstance(standalone, tuple) and (standalone[1] is None or bound):
+            return (*standalone, prefix)
+        try:  # it leans on the conversation: read it as a change to the previous question
+            plan, changes = apply_follow_up(previous[1], read_delta(question, catalog), bound)
+        except NotUnderstood:
+            if isinstance(standalone, NotUnderstood):
+                raise standalone from None
+            return (*standalone, prefix)
+        return plan, None, changed.format(changes=" · ".join(changes))
     plan, changes = apply_follow_up(previous[1], read_delta(question, catalog), bound)
     return plan, None, changed.format(changes=" · ".join(changes))
+
+
+def _standalone(
+    question: str, catalog: dict[str, list[str]], bound: Sequence[Filter], previous: Plan
+) -> tuple[Plan, str | None] | NotUnderstood:
+    """The question read on its own (a value bound from the last answer keeps its window), or
+    why it cannot be."""
+    try:
+        plan, default = understand(question, catalog)
+    except NotUnderstood as exc:
+        return exc
+    _bind(plan, bound)
+    if bound and parse_window(question) is None and previous.window is not None:
+        plan.window, default = previous.window, None  # "그 서비스의 에러": in the same window
+    return plan, default
 
 
 def _bind(plan: Plan, bound: Sequence[Filter]) -> None:

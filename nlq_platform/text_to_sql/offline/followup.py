@@ -48,16 +48,27 @@ WEAK_MARKERS = re.compile(
     re.IGNORECASE,
 )
 MARKERS = re.compile(f"{STRONG_MARKERS.pattern}|{WEAK_MARKERS.pattern}", re.IGNORECASE)
+#: words that change the subject ("Different question:", "별개로,"): what follows stands on its own
+_CHANGES_SUBJECT = re.compile(
+    r"^\s*(?:(?:also|and|oh|btw|by the way|ok(?:ay)?|아|참)\s*,?\s*)?"
+    r"(?:(?:a\s+)?(?:different|unrelated|separate|new|another|other)\s+(?:question|topic|thing|one)"
+    r"|unrelated(?:ly)?|separately|something\s+else|on\s+another\s+note|switching\s+(?:topics?|gears)"
+    r"|다른\s*(?:질문|건|얘기|이야기|거)(?:인데|이야|이고|으로)?|별개로|별개\s*질문(?:인데)?|새\s*질문(?:인데)?"
+    r"|질문\s*(?:바꿀게|바꿔서|바꿔볼게)|그건\s*그렇고|참)(?![a-z가-힣])\s*[:,.!—-]?\s*",
+    re.IGNORECASE,
+)
 #: "X 말고 Y", "Y instead of X", "rather than X": X leaves the filter, Y takes its place
 _REPLACED_BEFORE = re.compile(r"(\S+?)\s*(?:은|는|이|가)?\s*(?:말고|대신(?:에)?)", re.IGNORECASE)
-_REPLACED_AFTER = re.compile(r"\b(?:instead\s+of|rather\s+than|not)\s+(\S+)", re.IGNORECASE)
+_REPLACED_AFTER = re.compile(
+    r"\b(?:instead\s+of|rather\s+than|not)\s+(?:the\s+|a\s+|an\s+)?(\S+)", re.IGNORECASE
+)
 #: "the second one", "두 번째", "1위", "the top one"
 _ORDINALS = {
     "first": 0, "top": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,
     "첫": 0, "두": 1, "세": 2, "네": 3, "다섯": 4,
 }  # fmt: skip
 _ORDINAL = re.compile(
-    r"\bthe\s+(first|top|second|third|fourth|fifth)(?:\s+(?:one|row|result|item|entry))?\b"
+    r"\bthe\s+(first|top|second|third|fourth|fifth)(?:\s+(?:one|row|result|item|entry))?\b(?!\s*\d)"
     r"|(첫|두|세|네|다섯)\s*번째(?:\s*(?:것|거|항목|행))?|(\d)\s*(?:위|등)(?![가-힣])|\b#(\d)\b",
     re.IGNORECASE,
 )
@@ -84,6 +95,8 @@ _NEWEST_FIRST = re.compile(
 _ADDS_MEASURE = re.compile(
     r"^\s*(?:and|also|그리고|plus)\b|(?<=[가-힣a-z])도(?![가-힣])|\bas well\b", re.IGNORECASE
 )
+#: a follow-up that is only a number of rows ("just 5", "3개만")
+_BARE_COUNT = re.compile(r"(\d+)\s*(?:개|건|명|줄|rows?|results?|items?|entries|ones)?", re.IGNORECASE)
 _SUBJECT = (lx.COUNT, lx.LISTING, lx.LATENCY, lx.USERS, lx.SESSIONS, lx.REQUESTS)
 
 
@@ -100,10 +113,21 @@ class Delta:
     bucket: Bucket | None = None
     dimensions: list[str] = field(default_factory=list)
     measures: list[Measure] = field(default_factory=list)
+    #: statistics named as leaving ("평균 말고", "instead of the mean")
+    leaving: list[Measure] = field(default_factory=list)
     adds_measure: bool = False
     limit: int | None = None
     descending: bool | None = None
     instead: bool = False
+
+
+def starts_afresh(question: str) -> str | None:
+    """The question after words that change the subject ("Unrelated: FATAL logs per service…"),
+    or None when it has none."""
+    match = _CHANGES_SUBJECT.match(question)
+    if match is None or not question[match.end() :].strip():
+        return None
+    return question[match.end() :]
 
 
 def previous_plan(history: Sequence[Turn]) -> tuple[Turn, Plan] | None:
@@ -180,6 +204,9 @@ def read_delta(question: str, catalog: dict[str, list[str]]) -> Delta:
     instead = bool(re.search(r"instead|대신|말고|rather than", question, re.IGNORECASE))
     text = re.sub(r"\s+", " ", MARKERS.sub(" ", question)).strip(" ,?!.")
     text = re.sub(r"(?<![a-z])not\s+", " ", text, flags=re.IGNORECASE)
+    count = _BARE_COUNT.fullmatch(text)
+    if count:  # "just 5", "10개만": how many of the same
+        text = ""
     view = english_view(text)
     unclaimed = leftovers(view, text, catalog) if text else []
     if unclaimed:
@@ -188,10 +215,11 @@ def read_delta(question: str, catalog: dict[str, list[str]]) -> Delta:
     delta.window = parse_window(text)
     delta.bucket = parse_bucket(text)
     delta.dimensions = _dimensions(view, catalog.get("metadata_keys", []))
-    delta.limit = _top_n(view)
-    about_latency = bool(lx.LATENCY.search(view) or lx.P95.search(view) or lx.AVERAGE.search(view))
+    delta.limit = int(count.group(1)) if count else _top_n(view)
+    about_latency = any(p.search(view) for p in (lx.LATENCY, lx.P95, lx.P99, lx.MEDIAN, lx.AVERAGE))
     delta.measures = _requested_measures(view, about_latency, False)
     delta.adds_measure = bool(_ADDS_MEASURE.search(question))
+    delta.leaving = _measures_named(" ".join(replaced))
     if _OLDEST_FIRST.search(question):
         delta.descending = False
     elif _NEWEST_FIRST.search(question):
@@ -263,27 +291,64 @@ def change_bucket(plan: Plan, delta: Delta) -> str | None:
     return delta.bucket.text or delta.bucket.unit
 
 
+def _measures_named(words: str) -> list[Measure]:
+    """The statistics some words name ("평균", "mean", "건수"): what a replacement removes."""
+    if not words.strip():
+        return []
+    view = english_view(words)
+    named = _requested_measures(view, True, False)
+    if lx.COUNT.search(view) and not any(m.kind == "count" for m in named):
+        named.append(Measure("count", "count"))
+    return named
+
+
+def _family(m: Measure) -> tuple[str, str | None]:
+    """Measures that one replaces another of: statistics of a column, counts, rates, times."""
+    if m.kind in ("avg", "percentile", "max", "min", "sum"):
+        return "statistic", m.column
+    if m.kind in ("count", "count_distinct"):
+        return "count", None
+    return m.kind, None
+
+
+def _same_statistic(a: Measure, b: Measure) -> bool:
+    return (a.kind, a.fraction) == (b.kind, b.fraction) or (a.kind == b.kind == "count")
+
+
 def change_measures(plan: Plan, delta: Delta) -> str | None:
-    """A statistic replaces the measure ("p95로 보여줘") or joins it ("and the number of users?")."""
-    if not delta.measures or plan.is_listing:
+    """A statistic replaces the one it names or the one of its kind ("p95로 보여줘", "median
+    instead": the mean leaves, the request count stays), or joins them ("and the number of
+    users?")."""
+    new = [m for m in delta.measures if not any(_same_statistic(m, x) for x in delta.leaving)]
+    if not new or plan.is_listing:
         return None
-    old = {m.alias for m in plan.measures}
     if delta.adds_measure:
-        plan.measures = [*plan.measures, *(m for m in delta.measures if m not in plan.measures)]
+        plan.measures = [*plan.measures, *(m for m in new if m not in plan.measures)]
     else:
-        plan.measures = list(delta.measures)
-        new = plan.measures[0].alias
-        plan.order = [(new if key in old else key, desc) for key, desc in plan.order]
-        plan.having = None
-    for m in delta.measures:
+        families = {_family(m) for m in new}
+        named = [m for m in plan.measures if any(_same_statistic(m, x) for x in delta.leaving)]
+        leaving = named or [m for m in plan.measures if _family(m) in families] or list(plan.measures)
+        at = plan.measures.index(leaving[0])
+        kept = [m for m in plan.measures if m not in leaving]
+        plan.measures = [*kept[:at], *(m for m in new if m not in kept), *kept[at:]]
+        gone = {m.alias for m in leaving}
+        plan.order = [(new[0].alias if key in gone else key, desc) for key, desc in plan.order]
+        if plan.having is not None and plan.having[0].alias in gone:
+            plan.having = None
+    for m in new:
         if m.column and m.kind in ("avg", "percentile", "max", "min", "sum"):
             plan.add_filter(m.column, "not_null")
-    return ", ".join(measure_words(m, language_of(delta.question)) for m in delta.measures)
+    return ", ".join(measure_words(m, language_of(delta.question)) for m in new)
 
 
 def change_dimensions(plan: Plan, delta: Delta) -> str | None:
     """A breakdown replaces the previous one ("per endpoint instead"), ranked by the measure."""
-    dims = [d for d in delta.dimensions if not any(f.column == d and f.op == "=" for f in delta.filters)]
+    counted = {m.column for m in delta.measures if m.kind == "count_distinct"}  # "사용자 수": not per user
+    dims = [
+        d
+        for d in delta.dimensions
+        if d not in counted and not any(f.column == d and f.op == "=" for f in delta.filters)
+    ]
     if not dims or plan.is_listing:
         return None
     plan.dimensions = dims
