@@ -150,8 +150,13 @@ def _standalone(
     except NotUnderstood as exc:
         return exc
     _bind(plan, bound)
-    if bound and parse_window(question) is None and previous.window is not None:
-        plan.window, default = previous.window, None  # "그 서비스의 에러": in the same window
+    if bound:  # "그 서비스의 에러": that group of the last answer, in its window and conditions
+        if parse_window(question) is None and previous.window is not None:
+            plan.window, default = previous.window, None
+        grouped = set(plan.dimensions) | {c for c in plan.columns}
+        for f in previous.filters:
+            if f.op != "not_null" and not plan.has_filter(f.column) and f.column not in grouped:
+                plan.add_filter(f.column, f.op, f.value)
     return plan, default
 
 

@@ -44,6 +44,7 @@ STRONG_MARKERS = re.compile(
 WEAK_MARKERS = re.compile(
     r"^\s*그리고(?![가-힣])|(?<=[가-힣a-z0-9])\s*(?:으로|로)\s*(?=바꿔|다시|보여|해|봐|나눠)"
     r"|바꿔(?:서|줘|봐)?|나눠(?:서|줘|봐)?|보여\s*줘|해\s*줘|봐\s*줘"
+    r"|(?:늘려|줄여|추려|좁혀|묶어|정렬해)(?:서|줘|봐|\s*줄래)?|(?<![a-z])(?:add|include)(?![a-z])|\btoo\b"
     r"|\b(?:show|give)\s+(?:me\s+)?(?:it|that|this)\b",
     re.IGNORECASE,
 )
@@ -58,42 +59,53 @@ _CHANGES_SUBJECT = re.compile(
     re.IGNORECASE,
 )
 #: "X 말고 Y", "Y instead of X", "rather than X": X leaves the filter, Y takes its place
-_REPLACED_BEFORE = re.compile(r"(\S+?)\s*(?:은|는|이|가)?\s*(?:말고|대신(?:에)?)", re.IGNORECASE)
+_REPLACED_BEFORE = re.compile(r"((?:\S+\s+)?(\S+?))\s*(?:은|는|이|가)?\s*(?:말고|대신(?:에)?)", re.IGNORECASE)
 _REPLACED_AFTER = re.compile(
-    r"\b(?:instead\s+of|rather\s+than|not)\s+(?:the\s+|a\s+|an\s+)?(\S+)", re.IGNORECASE
+    r"\b(?:instead\s+of|rather\s+than|not)\s+(?:the\s+|a\s+|an\s+)?((\S+)(?:\s+[^\s,.?!]+)?)", re.IGNORECASE
 )
 #: "the second one", "두 번째", "1위", "the top one"
 _ORDINALS = {
     "first": 0, "top": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4,
     "첫": 0, "두": 1, "세": 2, "네": 3, "다섯": 4,
 }  # fmt: skip
-_ORDINAL = re.compile(
-    r"\bthe\s+(first|top|second|third|fourth|fifth)(?:\s+(?:one|row|result|item|entry))?\b(?!\s*\d)"
-    r"|(첫|두|세|네|다섯)\s*번째(?:\s*(?:것|거|항목|행))?|(\d)\s*(?:위|등)(?![가-힣])|\b#(\d)\b",
-    re.IGNORECASE,
-)
 #: nouns a reference may name, beyond the dimension nouns: a trace, a request
 _REFERENCE_NOUNS = {**{noun: column for column, nouns in lx.DIMENSION_NOUNS.items() for noun in nouns},
                     "trace": "trace_id", "traces": "trace_id", "트레이스": "trace_id", "trace_id": "trace_id",
-                    "에러": "error_type", "오류": "error_type", "error": "error_type"}  # fmt: skip
+                    "에러": "error_type", "오류": "error_type", "error": "error_type",
+                    "사람": "user_id", "person": "user_id"}  # fmt: skip
+#: columns whose values the recognisers read in a question ("payment-api의 에러"); others (a
+#: session id, a time) are bound without being spelled into the question
+_SPOKEN = (set(lx.DIMENSION_NOUNS) - {"session_id", "message", "file_path"}) | {"trace_id"}
 _NOUN = "|".join(re.escape(n) for n in sorted(_REFERENCE_NOUNS, key=len, reverse=True))
+_ORDINAL = re.compile(
+    r"(?:\b(?:the|that|this)\s+(first|top|second|third|fourth|fifth)(?:\s+(?:one|row|result|item|entry))?\b(?!\s*\d)"
+    r"|(첫|두|세|네|다섯)\s*번째(?:\s*(?:것|거|항목|행))?|(\d)\s*(?:위|등)(?![가-힣])|\b#(\d)\b"
+    r"|(맨\s*(?:위|앞|처음)|가장\s*위|제일\s*위)(?:의|에\s*있는|에\s*나온)?)"
+    rf"(?:\s*(?P<noun>{_NOUN})(?![a-z]))?",
+    re.IGNORECASE,
+)
 _DEMONSTRATIVE = re.compile(
     rf"(?<![a-z])(?:that|this|the\s+same)\s+({_NOUN})(?![a-z])|(?<![가-힣])(?:그|해당|이)\s*({_NOUN})(?=(?:은|는|이|가|을|를|의|에서|에|도|만|으로|로)?(?![가-힣a-z]))"
     r"|(?<![a-z])(?:that|this)\s+one\b|(?<![가-힣])(?:그것|그거|그건)",
     re.IGNORECASE,
 )
 _OLDEST_FIRST = re.compile(
-    r"오래된\s*순|예전\s*순|과거\s*순|오름차순|적은\s*순|낮은\s*순|작은\s*순|빠른\s*순"
-    r"|\b(?:oldest|earliest)\s+first\b|\bascending\b|\basc\b|\bfewest\s+first\b|\blowest\s+first\b",
+    r"오래된\s*(?:것|거|세션|항목)?\s*(?:부터|순)|예전\s*순|과거\s*순|오름차순|적은\s*순|낮은\s*순|작은\s*순|빠른\s*순"
+    r"|\b(?:oldest|earliest)(?:\s+[a-z]+)?\s+first\b|\bascending\b|\basc\b|\bfewest\s+first\b|\blowest\s+first\b",
     re.IGNORECASE,
 )
 _NEWEST_FIRST = re.compile(
-    r"최신\s*순|최근\s*순|내림차순|많은\s*순|높은\s*순|큰\s*순|느린\s*순"
-    r"|\b(?:newest|latest|most\s+recent)\s+first\b|\bdescending\b|\bdesc\b|\b(?:most|highest)\s+first\b",
+    r"(?:최신|최근)\s*(?:것|거|세션|항목)?\s*(?:부터|순)|내림차순|많은\s*순|높은\s*순|큰\s*순|느린\s*순"
+    r"|\b(?:newest|latest|most\s+recent)(?:\s+[a-z]+)?\s+first\b|\bdescending\b|\bdesc\b|\b(?:most|highest)\s+first\b",
     re.IGNORECASE,
 )
 _ADDS_MEASURE = re.compile(
-    r"^\s*(?:and|also|그리고|plus)\b|(?<=[가-힣a-z])도(?![가-힣])|\bas well\b", re.IGNORECASE
+    r"^\s*(?:and|also|그리고|plus)\b|(?<=[가-힣a-z])도(?![가-힣])|\bas well\b|\b(?:add|include)\b|\btoo\b",
+    re.IGNORECASE,
+)
+#: "경로 이름순으로", "alphabetically", "sort by path": the rows ordered by a breakdown's values
+_BY_NAME = re.compile(
+    r"(?:이름|알파벳|가나다|abc)\s*순|\balphabetical(?:ly)?\b|\bby\s+name\b|\ba\s*-\s*z\b", re.IGNORECASE
 )
 #: a follow-up that is only a number of rows ("just 5", "3개만")
 _BARE_COUNT = re.compile(r"(\d+)\s*(?:개|건|명|줄|rows?|results?|items?|entries|ones)?", re.IGNORECASE)
@@ -118,6 +130,8 @@ class Delta:
     adds_measure: bool = False
     limit: int | None = None
     descending: bool | None = None
+    #: order by this breakdown's values (A→Z) rather than by the measure
+    by_value_of: str | None = None
     instead: bool = False
 
 
@@ -151,8 +165,9 @@ def bind_references(question: str, turn: Turn | None) -> tuple[str, list[Filter]
                 f'question not understood: "{words}" refers to an earlier answer, and there is none'
             )
         columns = turn.columns
+        plan = turn.plan or {}
+        measures = {m["alias"] for m in plan.get("measures", [])}
         if column is None:  # "the first one": the row's first non-measure column
-            measures = {m["alias"] for m in (turn.plan or {}).get("measures", [])}
             column = next((c for c in columns if c not in measures), None)
         if column is None or column not in columns:
             raise NotUnderstood(
@@ -163,18 +178,40 @@ def bind_references(question: str, turn: Turn | None) -> tuple[str, list[Filter]
             raise NotUnderstood(
                 f'question not understood: "{words}" — the last answer has {len(turn.rows)} rows'
             )
-        value = turn.rows[index][columns.index(column)]
+        row = turn.rows[index]
+        value = row[columns.index(column)]
         if value is None:
             raise NotUnderstood(f'question not understood: "{words}" — that row has no {column}')
-        bound.append(Filter(column, "=", value))
+        # a row of a breakdown is its group: every dimension's value ("the top one" of service ×
+        # function is that service's function), each as the column it was grouped by
+        group = dict(_grouped_column(d) for d in plan.get("dimensions", []))
+        if column not in group:
+            group = {column: column}
+        for alias, grouped in group.items():
+            if alias in columns and row[columns.index(alias)] is not None:
+                bound.append(Filter(grouped, "=", row[columns.index(alias)]))
         notes.append(f"{words.strip()} = {value}")
-        return str(value)
+        spoken = (
+            column in _SPOKEN
+            or column.startswith("metadata.")
+            or any(f.column.startswith("metadata.") for f in bound)
+        )
+        return str(value) if spoken else ""  # a session id or a time is bound, not read
 
     def ordinal(match: re.Match[str]) -> str:
-        word = next(g for g in match.groups() if g)
-        index = int(word) - 1 if word.isdigit() else _ORDINALS[word.lower()]
-        noun = re.match(rf"\s*({_NOUN})(?![a-z])", question[match.end() :], re.IGNORECASE)
-        return value_for(_REFERENCE_NOUNS.get(noun.group(1).lower()) if noun else None, index, match.group(0))
+        word = next(g for g in match.groups()[:-1] if g)
+        index = int(word) - 1 if word.isdigit() else _ORDINALS.get(word.lower(), 0)
+        noun = match.group("noun")
+        column = _REFERENCE_NOUNS.get(noun.lower()) if noun else _named_later(match.end())
+        return value_for(column, index, match.group(0))
+
+    def _named_later(at: int) -> str | None:
+        """ "the first one: show its whole trace": a listing's row, by the column named later."""
+        if turn is None or (turn.plan or {}).get("measures"):
+            return None
+        later = re.finditer(rf"(?<![a-z])({_NOUN})(?![a-z])", question[at:], re.IGNORECASE)
+        named = (_REFERENCE_NOUNS.get(m.group(1).lower()) for m in later)
+        return next((c for c in named if c in turn.columns), None)
 
     def demonstrative(match: re.Match[str]) -> str:
         noun = match.group(1) or match.group(2)
@@ -183,6 +220,11 @@ def bind_references(question: str, turn: Turn | None) -> tuple[str, list[Filter]
     question = _ORDINAL.sub(ordinal, question)
     question = _DEMONSTRATIVE.sub(demonstrative, question)
     return question, bound, notes
+
+
+def _grouped_column(dimension: str) -> tuple[str, str]:
+    """(output alias, column) of a dimension: ``metadata.browser`` is shown as ``browser``."""
+    return dimension.split(".", 1)[1] if "." in dimension else dimension, dimension
 
 
 def has_subject(question: str) -> bool:
@@ -199,8 +241,10 @@ def is_follow_up(question: str) -> bool:
 
 def read_delta(question: str, catalog: dict[str, list[str]]) -> Delta:
     """The follow-up's changes; :class:`NotUnderstood` naming words no recogniser claims."""
-    replaced = {m.group(1).lower() for m in _REPLACED_BEFORE.finditer(question)}
-    replaced |= {m.group(1).lower() for m in _REPLACED_AFTER.finditer(question)}
+    # "X 말고 Y", "Y rather than X": X's value leaves a filter, X's statistic or breakdown the plan
+    marked = [*_REPLACED_BEFORE.finditer(question), *_REPLACED_AFTER.finditer(question)]
+    replaced = {m.group(2).lower() for m in marked}
+    leaving_words = " ".join(m.group(1) for m in marked)
     instead = bool(re.search(r"instead|대신|말고|rather than", question, re.IGNORECASE))
     text = re.sub(r"\s+", " ", MARKERS.sub(" ", question)).strip(" ,?!.")
     text = re.sub(r"(?<![a-z])not\s+", " ", text, flags=re.IGNORECASE)
@@ -219,7 +263,13 @@ def read_delta(question: str, catalog: dict[str, list[str]]) -> Delta:
     about_latency = any(p.search(view) for p in (lx.LATENCY, lx.P95, lx.P99, lx.MEDIAN, lx.AVERAGE))
     delta.measures = _requested_measures(view, about_latency, False)
     delta.adds_measure = bool(_ADDS_MEASURE.search(question))
-    delta.leaving = _measures_named(" ".join(replaced))
+    delta.leaving = _measures_named(leaving_words)
+    leaving_dims = (
+        set(_dimensions(english_view(leaving_words), catalog.get("metadata_keys", []))) if marked else set()
+    )
+    delta.dimensions = [d for d in delta.dimensions if d not in leaving_dims]
+    if _BY_NAME.search(question) and delta.dimensions:  # "경로 이름순": ordered by, not broken down by
+        delta.by_value_of, delta.dimensions = delta.dimensions[0], []
     if _OLDEST_FIRST.search(question):
         delta.descending = False
     elif _NEWEST_FIRST.search(question):
@@ -370,7 +420,14 @@ def change_limit(plan: Plan, delta: Delta) -> str | None:
 
 
 def change_order(plan: Plan, delta: Delta) -> str | None:
-    """ "오래된 순으로", "ascending": the same ordering key, the other direction."""
+    """ "오래된 순으로", "ascending": the same ordering key, the other direction; "경로 이름순":
+    the breakdown's values A→Z."""
+    if delta.by_value_of is not None:
+        if delta.by_value_of not in plan.dimensions:
+            return None
+        alias = delta.by_value_of.split(".", 1)[-1]
+        plan.order = [(alias, bool(delta.descending))]
+        return f"order {alias} {'↓' if delta.descending else '↑'}"
     if delta.descending is None:
         return None
     if not plan.order:

@@ -287,7 +287,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         return plan
     if primary is None:
         plan.columns = LISTING_COLUMNS + (["duration_ms"] if about_latency else [])
-        plan.order = [("created_at", True)]
+        plan.order = [("created_at", not in_order)]  # "시간순으로": oldest first
         plan.limit = _top_n(text) or 50
         plan.window = window or INCIDENT_WINDOW
         return plan
