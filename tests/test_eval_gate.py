@@ -77,7 +77,7 @@ def test_unanswerable_questions_are_refused_naming_the_words(seeded: Settings) -
 
 #: (correct at least, wrong at most) of the blind sets of new intents, as last measured (README);
 #: blind_intents1 has been tuned on since its first sight, blind_intents2 has not
-BLIND_FLOORS = {"blind_intents1": (54, 14), "blind_intents2": (3, 18)}
+BLIND_FLOORS = {"blind_intents1": (54, 14), "blind_intents2": (3, 18), "blind_intents3": (9, 32)}
 
 
 @pytest.mark.parametrize("name", sorted(BLIND_FLOORS))
@@ -86,5 +86,20 @@ def test_blind_intent_sets_hold_their_floor(seeded: Settings, name: str) -> None
 
     report = run_eval(seeded, scenarios_path=BLIND_INTENT_FILES[name], engine="offline")
     least_correct, most_wrong = BLIND_FLOORS[name]
+    assert report.judged["correct"] >= least_correct, report.judged
+    assert report.judged["wrong"] <= most_wrong, report.judged
+
+
+#: (correct at least, wrong at most) of the conversation sets' last turns, as last measured
+#: (README); the development set is tuned on, conversations_blind1 is sealed
+CONVERSATION_FLOORS = {"conversations": (108, 17), "conversations_blind1": (43, 14)}
+
+
+@pytest.mark.parametrize("name", sorted(CONVERSATION_FLOORS))
+def test_conversations_hold_their_floor(seeded: Settings, name: str) -> None:
+    from nlq_platform.evaluation.scenarios import CONVERSATION_FILES
+
+    report = run_eval(seeded, scenarios_path=CONVERSATION_FILES[name], engine="offline", conversations=True)
+    least_correct, most_wrong = CONVERSATION_FLOORS[name]
     assert report.judged["correct"] >= least_correct, report.judged
     assert report.judged["wrong"] <= most_wrong, report.judged

@@ -31,6 +31,12 @@ UNANSWERABLE_PATH = Path(__file__).with_name("unanswerable.yaml")
 BLIND_INTENT_FILES = {
     "blind_intents1": Path(__file__).with_name("blind_intents1.yaml"),
     "blind_intents2": Path(__file__).with_name("blind_intents2.yaml"),
+    "blind_intents3": Path(__file__).with_name("blind_intents3.yaml"),
+}
+#: conversation fixtures (``--conversations``): the development set, and one written blind
+CONVERSATION_FILES = {
+    "conversations": Path(__file__).with_name("conversations.yaml"),
+    "conversations_blind1": Path(__file__).with_name("conversations_blind1.yaml"),
 }
 
 

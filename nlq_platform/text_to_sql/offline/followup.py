@@ -105,7 +105,16 @@ _ADDS_MEASURE = re.compile(
 )
 #: "경로 이름순으로", "alphabetically", "sort by path": the rows ordered by a breakdown's values
 _BY_NAME = re.compile(
-    r"(?:이름|알파벳|가나다|abc)\s*순|\balphabetical(?:ly)?\b|\bby\s+name\b|\ba\s*-\s*z\b", re.IGNORECASE
+    r"(?:이름|알파벳|가나다|abc)\s*순|\balphabetical(?:ly)?\b|\bby\s+name\b|\ba\s*-\s*z\b"
+    r"|\b(?:sort|order)(?:ed)?\s+(?:it\s+|them\s+|the\s+rows\s+)?by\b|순으로\s*정렬",
+    re.IGNORECASE,
+)
+_DIMENSION_NOUN = re.compile(
+    "|".join(
+        rf"(?P<{column}>(?<![a-z가-힣])(?:{'|'.join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))})(?![a-z]))"
+        for column, nouns in lx.DIMENSION_NOUNS.items()
+    ),
+    re.IGNORECASE,
 )
 #: a follow-up that is only a number of rows ("just 5", "3개만")
 _BARE_COUNT = re.compile(r"(\d+)\s*(?:개|건|명|줄|rows?|results?|items?|entries|ones)?", re.IGNORECASE)
@@ -268,8 +277,11 @@ def read_delta(question: str, catalog: dict[str, list[str]]) -> Delta:
         set(_dimensions(english_view(leaving_words), catalog.get("metadata_keys", []))) if marked else set()
     )
     delta.dimensions = [d for d in delta.dimensions if d not in leaving_dims]
-    if _BY_NAME.search(question) and delta.dimensions:  # "경로 이름순": ordered by, not broken down by
-        delta.by_value_of, delta.dimensions = delta.dimensions[0], []
+    if _BY_NAME.search(question):  # "경로 이름순", "sort by path": ordered by, not broken down by
+        named = [m.lastgroup for m in _DIMENSION_NOUN.finditer(text) if m.lastgroup]
+        if named:
+            delta.by_value_of = named[0]
+            delta.dimensions = [d for d in delta.dimensions if d not in named]
     if _OLDEST_FIRST.search(question):
         delta.descending = False
     elif _NEWEST_FIRST.search(question):
