@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
 
+from ingest_service import enums
 from nlq_platform.text_to_sql.offline import claims, entities, timewindow
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.stopwords import is_stop_english, is_stop_korean
@@ -92,18 +93,61 @@ def _grammar() -> tuple[re.Pattern[str], ...]:
     patterns.append(re.compile(lx.GROUP_SUFFIX, re.IGNORECASE))
     patterns.append(re.compile(lx.NUMBER_WORD, re.IGNORECASE))
     nouns = [w for ws in lx.DIMENSION_NOUNS.values() for w in ws]
-    glosses = [*entities.GLOSSARY.values(), *entities.SHORTHAND.values(), *entities.ABBREVIATIONS.values()]
     time_words = [
         *timewindow._KEYWORDS,
         *timewindow._NUMBER_WORDS,
         *timewindow._UNITS,
         *timewindow._MINUTE_WORDS,
     ]
-    words = [*nouns, *lx.COLUMN_NOUNS, *lx.FLOW_CONCEPTS, *lx.NUMBER_WORDS, *time_words, *glosses, "metadata"]
+    words = [*nouns, *lx.COLUMN_NOUNS, *lx.FLOW_CONCEPTS, *lx.NUMBER_WORDS, *time_words, "metadata"]
     phrase = _phrase_pattern(w for w in words if not w.startswith("'"))
     if phrase is not None:
         patterns.append(phrase)
     return tuple(patterns)
+
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def _glosses() -> list[str]:
+    return [*entities.GLOSSARY.values(), *entities.SHORTHAND.values(), *entities.ABBREVIATIONS.values()]
+
+
+@lru_cache(maxsize=1)
+def _gloss_pattern() -> re.Pattern[str] | None:
+    return _phrase_pattern(g for g in _glosses() if not g.startswith("'"))
+
+
+@lru_cache(maxsize=1)
+def _grammar_words() -> frozenset[str]:
+    nouns = [w for ws in lx.DIMENSION_NOUNS.values() for w in ws]
+    sources = [alias for alias in enums.SOURCE_ALIASES if alias.islower()]  # "web" is the front end
+    return frozenset(w for phrase in (*nouns, *lx.COLUMN_NOUNS, *sources) for w in _WORD.findall(phrase.lower()))
+
+
+def _gloss_spans(view: str, catalog: dict[str, list[str]]) -> Iterator[Span]:
+    """The glosses that are grammar ("시스템" → "service", "live" → "production"). A gloss made
+    only of the words of values ("거절" → "declined", for PaymentDeclinedError) is claimed when
+    it names a value, never on its own: "declined payments" that names none is not understood."""
+    pattern = _gloss_pattern()
+    if pattern is None:
+        return
+    value_words = _value_words(catalog) - _grammar_words()
+    for match in pattern.finditer(view):
+        words = set(_WORD.findall(match.group(0).lower()))
+        if not words or not words <= value_words:
+            yield match.span()
+
+
+def _value_words(catalog: dict[str, list[str]]) -> frozenset[str]:
+    """The words values are spelled with ("PaymentDeclinedError" → payment, declined, error)."""
+    words: set[str] = set()
+    for column, values in catalog.items():
+        if column not in ("metadata_keys", "metadata_numeric_keys"):
+            for value in values:
+                if isinstance(value, str):
+                    words.update(_WORD.findall(re.sub(r"(?<=[a-z])(?=[A-Z])", " ", value).lower()))
+    return frozenset(words)
 
 
 @lru_cache(maxsize=256)
@@ -117,6 +161,7 @@ def grammar_spans(view: str) -> tuple[Span, ...]:
 def claimed_spans(view: str, question: str, catalog: dict[str, list[str]]) -> list[Span]:
     """Spans of ``view`` (the parser's text of ``question``) that some recogniser claims."""
     spans: list[Span] = list(grammar_spans(view))
+    spans.extend(_gloss_spans(view, catalog))
     for mention in entities.link_values(question, catalog):
         for match in re.finditer(re.escape(mention.text), view):
             end = match.end()
