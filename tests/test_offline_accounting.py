@@ -44,6 +44,16 @@ def test_a_listing_shows_the_columns_named() -> None:
         ("내일 에러 몇 건 날까?", "내일"),
         ("frontend errors by screen_resolution", "screen_resolution"),
         ("리전별 에러 건수", "리전"),
+        # plan shapes: a ranking with nothing to rank, a share given as a count, a rate's part
+        # read as a filter, an average of per-group counts
+        ("지난 1시간 가장 많이 눌린 submit 3개 뭐야?", "가장 많"),
+        ("What percentage of payment-api requests in the last day came from production?", "percentage"),
+        ("최근 24시간 order-api 요청 중 staging 비율이 몇 %야?", "비율"),
+        (
+            "Error rate per environment over the last week for ValidationError on /api/v1/orders",
+            "ValidationError",
+        ),
+        ("지난 7일 세션 하나당 평균 몇 번 클릭했어?", "평균"),
     ],
 )
 def test_what_the_plan_would_lose_is_refused_by_name(question: str, words: str) -> None:

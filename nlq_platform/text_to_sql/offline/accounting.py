@@ -49,6 +49,13 @@ _AGGREGATE_THRESHOLD = re.compile(
 )
 
 
+#: a share asked for: "비율", "몇 %", "what percentage", "share of" (not "conversion dashboard")
+_RATIO = re.compile(
+    r"비율|비중|퍼센트|전환율|%|(?<![a-z])(?:percentage|percent|share|ratio|proportion|fraction|conversion rate|rate)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
 def _measure_columns(plan: Plan) -> set[str]:
     return {m.column or "" for m in plan.measures}
 
@@ -163,6 +170,65 @@ def numeric_key_is_used(view: str, question: str, plan: Plan, catalog: Catalog) 
     return None
 
 
+def ranking_has_groups(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "가장 많이 눌린 클릭 5개": a top-N of an aggregate needs groups to rank; a single total
+    row ordered and cut to N means the ranked thing was lost."""
+    if plan.is_listing or plan.dimensions or plan.bucket is not None:
+        return None
+    if plan.limit is None and not plan.order:
+        return None
+    match = lx.MOST.search(view) or re.search(r"(?:top|상위)\s*\d+|\d+\s*(?:개|명|위)", view)
+    if match is None:
+        return None
+    return match.group(0), "a ranking was asked, and the offline engine did not find what to rank"
+
+
+def ratio_is_computed(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "비율이 몇 %야?", "what percentage of requests": a share needs a rate or share measure;
+    a plain count of the part answers another question."""
+    match = _RATIO.search(view)
+    if match is None or plan.is_listing:
+        return None
+    if any(m.kind in ("error_rate", "share") for m in plan.measures):
+        return None
+    if match.group(0) == "%" and any(m.kind == "percentile" for m in plan.measures):
+        return None  # "95%·99% 지점": percentiles
+    if plan.dimensions and lx.COUNT.search(view):
+        return None  # "모바일이랑 데스크톱 비중, 기기별 건수로": the breakdown's counts show it
+    return match.group(0), "a ratio or percentage was asked, and the offline engine would give a count"
+
+
+def rate_condition_is_not_a_filter(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "the share of login requests that ended in an AuthenticationError": the error type is the
+    rate's part, not a filter of its rows — filtered first, every row would be an error."""
+    if not any(m.kind == "error_rate" for m in plan.measures):
+        return None
+    pinned = next((f for f in plan.filters if f.column == "error_type" and f.op in ("=", "in")), None)
+    if pinned is None:
+        return None
+    value = pinned.value if pinned.op == "=" else ", ".join(pinned.value)
+    return str(value), "a rate of one error type was asked, and the offline engine computes rates of levels"
+
+
+def average_is_measured(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "한 건당 평균 상품 개수", "average events per session": an average was asked; a count
+    without one answers another question (averages of per-group counts are not supported)."""
+    match = lx.AVERAGE.search(view)
+    if match is None or plan.is_listing or any(m.kind == "avg" for m in plan.measures):
+        return None
+    return match.group(0), "an average was asked, and the offline engine did not find what to average"
+
+
+def count_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "건수랑 평균 장바구니 금액": a count asked beside another statistic must be in the answer."""
+    match = re.search(r"건수|횟수|몇\s*(?:건|번|개)|how many|number of", view)
+    if match is None or plan.is_listing or not plan.measures:
+        return None
+    if any(m.kind in ("count", "count_distinct", "share", "error_rate") for m in plan.measures):
+        return None
+    return match.group(0), "a count was asked, and the offline engine's answer has none"
+
+
 RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     moment_is_answered,
     distinct_is_counted,
@@ -171,6 +237,11 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     count_threshold_is_kept,
     aggregate_threshold_is_kept,
     numeric_key_is_used,
+    average_is_measured,
+    ranking_has_groups,
+    ratio_is_computed,
+    rate_condition_is_not_a_filter,
+    count_is_kept,
 )
 
 
