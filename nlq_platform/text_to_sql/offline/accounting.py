@@ -98,10 +98,19 @@ def grouping_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> 
     nouns.update({column: column for column in catalog if column.isidentifier()})
     nouns.update({k: f"metadata.{k}" for k in catalog.get("metadata_keys", [])})
     noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
-    for match in re.finditer(rf"(?<![a-z0-9_-])({noun})s?\s*(?:별로?|마다)(?![가-힣])", view):
-        column = nouns[match.group(1)]
-        if column not in plan.dimensions and column not in _kept_elsewhere(plan):
-            return match.group(0), f"a breakdown by {column} was asked and the offline engine did not keep it"
+    korean = re.finditer(rf"(?<![a-z0-9_-])({noun})s?\s*(?:별로?|마다)(?![가-힣])", view)
+    english = re.finditer(  # "count traces by backend service and error type"
+        rf"(?<![a-z])(?:by|per|for each|broken down by)\s+(?:(?:the|their|its|backend|frontend)\s+)*"
+        rf"({noun})s?(?![a-z0-9_])(?:\s*(?:,|and|&)\s*({noun})s?(?![a-z0-9_]))*",
+        view,
+    )
+    for match in [*korean, *english]:
+        for named in (g for g in match.groups() if g):
+            column = nouns[named]
+            if column not in plan.dimensions and column not in _kept_elsewhere(plan):
+                return match.group(
+                    0
+                ), f"a breakdown by {column} was asked and the offline engine did not keep it"
     return None
 
 
@@ -229,6 +238,19 @@ def count_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Ref
     return match.group(0), "a count was asked, and the offline engine's answer has none"
 
 
+_COUNT_QUESTION = re.compile(r"몇\s*(?:건|번|개|명)|(?<![a-z])how many(?![a-z])", re.IGNORECASE)
+
+
+def every_count_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "몇 개고, 그중 에러가 난 건 몇 개야?": two counts asked need two answers (or groups)."""
+    asked = list(_COUNT_QUESTION.finditer(view))
+    if len(asked) < 2 or plan.is_listing or plan.dimensions or plan.bucket is not None:
+        return None
+    if len(plan.measures) >= 2:
+        return None
+    return asked[1].group(0), "two counts were asked, and the offline engine found one"
+
+
 RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     moment_is_answered,
     distinct_is_counted,
@@ -242,6 +264,7 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     ratio_is_computed,
     rate_condition_is_not_a_filter,
     count_is_kept,
+    every_count_is_kept,
 )
 
 

@@ -122,7 +122,9 @@ def _gloss_pattern() -> re.Pattern[str] | None:
 def _grammar_words() -> frozenset[str]:
     nouns = [w for ws in lx.DIMENSION_NOUNS.values() for w in ws]
     sources = [alias for alias in enums.SOURCE_ALIASES if alias.islower()]  # "web" is the front end
-    return frozenset(w for phrase in (*nouns, *lx.COLUMN_NOUNS, *sources) for w in _WORD.findall(phrase.lower()))
+    return frozenset(
+        w for phrase in (*nouns, *lx.COLUMN_NOUNS, *sources) for w in _WORD.findall(phrase.lower())
+    )
 
 
 def _gloss_spans(view: str, catalog: dict[str, list[str]]) -> Iterator[Span]:

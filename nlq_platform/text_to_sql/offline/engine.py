@@ -11,6 +11,7 @@ from nlq_platform.text_to_sql.context import Context
 from nlq_platform.text_to_sql.conversation import Turn
 from nlq_platform.text_to_sql.engine import Generation, NotUnderstood, Validator
 from nlq_platform.text_to_sql.offline import claims
+from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.accounting import unaccounted
 from nlq_platform.text_to_sql.offline.compiler import compile_plan
 from nlq_platform.text_to_sql.offline.coverage import leftovers
@@ -80,7 +81,21 @@ def _window_convention(plan: Plan, question: str, view: str) -> str | None:
         if plan.window == PERFORMANCE_WINDOW
         else None
     )
+    if kind == "incident" and not _about_incidents(plan, view):
+        plan.window = None  # "which version runs in staging, and how many logs": no incident
+        return None
     return _DEFAULTS[language_of(question)][kind] if kind else None
+
+
+def _about_incidents(plan: Plan, view: str) -> bool:
+    """Errors, levels, error types, users or traces: what the incident convention is for."""
+    incident_columns = {"level", "error_type", "user_id", "trace_id", "session_id", "message"}
+    return bool(
+        lx.ERROR.search(view)
+        or any(f.column in incident_columns for f in plan.filters)
+        or any(m.where for m in plan.measures)
+        or plan.is_listing
+    )
 
 
 _FOLLOW_UP = {
@@ -98,7 +113,7 @@ def understand_turn(
 
     A question that says it changes the subject ("Different question: …") stands on its own; one
     with a subject of its own stands on its own unless its own reading would take a default the
-    conversation already settled (no window named), in which case it is read as a follow-up
+    conversation already settled (it names no window), in which case it is read as a follow-up
     when it reads as one ("GET 요청만 봐줘", "sort by count ascending")."""
     fresh = starts_afresh(question)
     if fresh is not None:
@@ -127,7 +142,7 @@ def understand_turn(
         return plan, default, prefix
     if not is_follow_up(question):
         standalone = _standalone(question, catalog, bound, previous[1])
-        if isinstance(standalone, tuple) and (standalone[1] is None or bound):
+        if isinstance(standalone, tuple) and (bound or _names_its_window(question)):
             return (*standalone, prefix)
         try:  # it leans on the conversation: read it as a change to the previous question
             plan, changes = apply_follow_up(previous[1], read_delta(question, catalog), bound)
@@ -138,6 +153,12 @@ def understand_turn(
         return plan, None, changed.format(changes=" · ".join(changes))
     plan, changes = apply_follow_up(previous[1], read_delta(question, catalog), bound)
     return plan, None, changed.format(changes=" · ".join(changes))
+
+
+def _names_its_window(question: str) -> bool:
+    """ "지난 24시간 …", "in total", "the last time": the question settles its own window."""
+    view = english_view(question)
+    return bool(parse_window(question) or claims.ALL_TIME.search(view) or claims.LAST_TIME.search(view))
 
 
 def _standalone(

@@ -26,7 +26,7 @@ from nlq_platform.text_to_sql.offline.coverage import leftovers
 from nlq_platform.text_to_sql.offline.entities import english_view, link_values, trace_ids, user_ids
 from nlq_platform.text_to_sql.offline.parser import _dimensions, _requested_measures, _top_n, parse
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, plan_from_dict
-from nlq_platform.text_to_sql.offline.reading import language_of, measure_words
+from nlq_platform.text_to_sql.offline.reading import filter_words, language_of, measure_words
 from nlq_platform.text_to_sql.offline.timewindow import Bucket, Window, parse_bucket, parse_window
 
 #: words only a follow-up has ("그럼", "instead", "말고", "same for", "again"): a question with one
@@ -54,7 +54,7 @@ _CHANGES_SUBJECT = re.compile(
     r"^\s*(?:(?:also|and|oh|btw|by the way|ok(?:ay)?|아|참)\s*,?\s*)?"
     r"(?:(?:a\s+)?(?:different|unrelated|separate|new|another|other)\s+(?:question|topic|thing|one)"
     r"|unrelated(?:ly)?|separately|something\s+else|on\s+another\s+note|switching\s+(?:topics?|gears)"
-    r"|다른\s*(?:질문|건|얘기|이야기|거)(?:인데|이야|이고|으로)?|별개로|별개\s*질문(?:인데)?|새\s*질문(?:인데)?"
+    r"|다른\s*(?:질문|건|얘기|이야기|거)(?:인데|데|이야|이고|으로)?|별개로|별개\s*질문(?:인데)?|새\s*질문(?:인데)?"
     r"|질문\s*(?:바꿀게|바꿔서|바꿔볼게)|그건\s*그렇고|참)(?![a-z가-힣])\s*[:,.!—-]?\s*",
     re.IGNORECASE,
 )
@@ -320,7 +320,7 @@ def change_filters(plan: Plan, delta: Delta) -> str | None:
         if f.op not in ("=", "in"):
             plan.filters = [g for g in plan.filters if g.column != f.column or g.op != f.op]
             plan.add_filter(f.column, f.op, f.value)
-            changed.append(f"{f.column} {f.op} {f.value}")
+            changed.append(filter_words(f, language_of(delta.question)) or f.column)
             continue
         kept = [v for v in values if str(v).lower() not in delta.replaced]
         by_column.setdefault(f.column, []).extend(v for v in kept if v not in by_column.get(f.column, []))

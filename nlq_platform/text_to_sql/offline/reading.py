@@ -42,7 +42,7 @@ def measure_words(m: Measure, lang: str) -> str:
     return text
 
 
-def _filter(f: Filter, lang: str) -> str | None:
+def filter_words(f: Filter, lang: str) -> str | None:
     column = _column(f.column)
     match f.op:
         case "not_null":
@@ -97,7 +97,7 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
         parts.append(f"행 목록: {shown}" if lang == "ko" else f"rows: {shown}")
     else:
         parts.append(" · ".join(measure_words(m, lang) for m in plan.measures))
-    parts += [text for f in plan.filters if (text := _filter(f, lang))]
+    parts += [text for f in plan.filters if (text := filter_words(f, lang))]
     parts.append(_window(plan.window, default_window, lang))
     if plan.bucket is not None:
         size = _length(
