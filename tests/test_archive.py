@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +28,15 @@ from google.cloud import storage
 from nlq_platform.archive import duck
 from nlq_platform.archive.bigquery import load_day
 from nlq_platform.archive.days import archive_day
-from nlq_platform.archive.route import earliest_bound, reaches_past_retention
+from nlq_platform.archive.route import (
+    Window,
+    copy_unarchived,
+    covering,
+    missing_ranges,
+    query_windows,
+    reaches_past_retention,
+    run_on_archive,
+)
 from nlq_platform.archive.schema import ARCHIVE_SCHEMA, ENUMS, LOG_COLUMNS
 from nlq_platform.archive.store import FileArchive, GCSArchive, archive_from_uri
 from nlq_platform.config import Settings
@@ -44,7 +52,7 @@ from nlq_platform.evaluation.scenarios import load_scenarios
 from nlq_platform.evaluation.scoring import rows_match
 from nlq_platform.metadata.postgres import fetch_snapshot
 from nlq_platform.text_to_sql.guard import guard
-from nlq_platform.text_to_sql.service import TextToSQL
+from nlq_platform.text_to_sql.service import Answer, TextToSQL
 from tests.conftest import run_sql
 from tests.support.fake_bigquery import FakeBigQuery
 from tests.support.pg import INGEST_PASSWORD, READER_PASSWORD, TestPostgres
@@ -109,52 +117,215 @@ def test_enum_labels_match_the_database(eval_db: tuple[str, Path]) -> None:
     assert {r["typname"]: tuple(r["labels"]) for r in rows} == ENUMS
 
 
-def test_the_38_gold_queries_answer_the_same_on_the_archive(eval_db: tuple[str, Path]) -> None:
+def test_the_38_gold_queries_answer_the_same_on_the_archive(
+    eval_db: tuple[str, Path], tmp_path: Path
+) -> None:
+    """Each gold query on PostgreSQL, then on the archive as the engines run it there: only the
+    archived days its window touches, columns named as PostgreSQL names them."""
     dsn, root = eval_db
+    settings = Settings(home=tmp_path, database_url=dsn, archive_uri=root.as_uri())
 
-    async def go() -> list[str]:
+    async def go() -> tuple[list[str], int]:
         conn = await asyncpg.connect(dsn)
         try:
             snapshot = await fetch_snapshot(conn)
-            problems, checked = [], 0
+            problems, checked, pruned = [], 0, 0
             for s in load_scenarios():
                 if not s.answerable:
                     continue
                 guarded = guard(s.sql, snapshot)
-                expected = [tuple(r) for r in await conn.fetch(guarded.sql)]
-                got = duck.run(root, guarded.sql)
+                statement = await conn.prepare(guarded.sql)
+                expected = [tuple(r) for r in await statement.fetch()]
+                _, windows = await query_windows(conn, guarded.sql)
+                got = await run_on_archive(
+                    settings, conn, guarded.sql, window=covering(windows), with_postgres=False
+                )
                 checked += 1
+                pruned += got.files < 10
                 if not expected or not rows_match(expected, got.rows, ordered=s.order):
                     problems.append(f"{s.id}: {expected[:3]} vs {got.rows[:3]}\n{got.sql}")
+                if got.columns != [a.name for a in statement.get_attributes()]:
+                    problems.append(f"{s.id}: columns {got.columns}")
             assert checked == 38
-            return problems
+            return problems, pruned
         finally:
             await conn.close()
 
-    assert asyncio.run(go()) == []
+    problems, pruned = asyncio.run(go())
+    assert problems == []
+    assert pruned >= 30  # most gold queries have a window: they read a day or two, not all ten
 
 
-def test_window_detection() -> None:
-    now = datetime(2026, 6, 1, tzinfo=UTC)
-    sql = "SELECT count(*) FROM logs WHERE created_at > NOW() - INTERVAL '90 days' AND deleted = FALSE"
-    assert earliest_bound(sql, now) == now - timedelta(days=90)
-    assert reaches_past_retention(sql, 30, now)
-    assert not reaches_past_retention(sql.replace("90 days", "24 hours"), 30, now)
-    assert reaches_past_retention(
-        "SELECT 1 FROM logs WHERE created_at BETWEEN '2026-01-01' AND '2026-02-01'", 30, now
+def _windows(dsn: str, sql: str) -> tuple[datetime, list[Window]]:
+    async def go() -> tuple[datetime, list[Window]]:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await query_windows(conn, sql)
+        finally:
+            await conn.close()
+
+    return asyncio.run(go())
+
+
+def test_windows_are_read_by_postgresql(eval_db: tuple[str, Path]) -> None:
+    """Every spelling PostgreSQL understands gives the window it reads (its own NOW())."""
+    dsn, _ = eval_db
+    base = "SELECT count(*) FROM logs WHERE "
+    now, (w,) = _windows(dsn, base + "created_at > NOW() - INTERVAL '90 days' AND deleted = FALSE")
+    assert w == Window(now - timedelta(days=90), None)
+    assert reaches_past_retention([w], now, 30) and not reaches_past_retention([w], now, 90)
+    midnight = datetime.combine(now.date(), datetime.min.time(), tzinfo=UTC)
+    month = midnight.replace(day=1)
+    first_of_two_months_back = (month - timedelta(days=1)).replace(day=1)
+    first_of_two_months_back = (first_of_two_months_back - timedelta(days=1)).replace(day=1)
+    spelled: dict[str, Callable[[datetime], Window]] = {
+        "created_at >= CURRENT_DATE - 90": lambda now: Window(midnight - timedelta(days=90), None),
+        "created_at > now() - '40 days'::interval": lambda now: Window(now - timedelta(days=40), None),
+        "DATE_TRUNC('day', created_at) >= DATE_TRUNC('month', NOW()) - INTERVAL '2 months'": lambda now: (
+            Window(first_of_two_months_back, None)
+        ),
+        "created_at BETWEEN '2026-01-01' AND '2026-02-01 12:00+00'::timestamptz": lambda now: Window(
+            datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 2, 1, 12, tzinfo=UTC)
+        ),
+        "NOW() - INTERVAL '3 days' < created_at AND created_at < NOW() - INTERVAL '1 day'": lambda now: (
+            Window(now - timedelta(days=3), now - timedelta(days=1), upper_strict=True)
+        ),
+        # AND-ed bounds: the tightest
+        "created_at > NOW() - INTERVAL '9 days' AND created_at > NOW() - INTERVAL '2 days'": lambda now: (
+            Window(now - timedelta(days=2), None)
+        ),
+        # no bound: under OR (reads other rows too), on a column, or no time at all
+        "(created_at > NOW() - INTERVAL '90 days' OR level = 'ERROR')": lambda now: Window(None, None),
+        "created_at > (SELECT min(created_at) FROM logs)": lambda now: Window(None, None),
+        "trace_id = 'x'": lambda now: Window(None, None),
+    }
+    for where, expected in spelled.items():
+        at, windows = _windows(dsn, base + where)
+        assert windows[0] == expected(at), where
+    # upper bound only: all history up to a moment, which the archive holds
+    _, (w,) = _windows(dsn, base + "created_at < NOW() - INTERVAL '40 days'")
+    assert w.lower is None and reaches_past_retention([w], now, 30)
+    assert not reaches_past_retention([Window(None, None)], now, 30)  # a trace's rows: PostgreSQL
+    # each read of logs has its window; a CTE's bound is its read's
+    cte = (
+        "WITH recent AS (SELECT * FROM logs WHERE created_at > NOW() - INTERVAL '60 days') "
+        "SELECT count(*) FROM recent r JOIN logs l ON l.trace_id = r.trace_id "
+        "WHERE l.created_at > NOW() - INTERVAL '1 hour'"
     )
-    assert not reaches_past_retention(
-        "SELECT 1 FROM logs WHERE trace_id = 'x'", 30, now
-    )  # no window: PostgreSQL
+    at, windows = _windows(dsn, cte)
+    assert sorted(windows, key=lambda w: w.lower or at) == [
+        Window(at - timedelta(days=60), None),
+        Window(at - timedelta(hours=1), None),
+    ]
+    assert covering(windows) == Window(at - timedelta(days=60), None)
+    assert reaches_past_retention(windows, at, 30)
+    # the oldest kept day is a whole day: a 30-day window is still PostgreSQL's at 30 days' retention
+    at, (w,) = _windows(dsn, base + "created_at > NOW() - INTERVAL '30 days'")
+    assert not reaches_past_retention([w], at, 30)
+
+
+def test_missing_ranges_are_the_days_the_archive_lacks() -> None:
+    d = date(2026, 3, 10)
+    at = lambda day, h=0: datetime.combine(day, datetime.min.time(), tzinfo=UTC) + timedelta(hours=h)  # noqa: E731
+    archived = [d - timedelta(days=3), d - timedelta(days=2), d]  # d-1 failed, d+1 not yet
+    w = Window(at(d - timedelta(days=3), 6), None)
+    assert missing_ranges(archived, w) == [
+        (at(d - timedelta(days=1)), at(d), False),
+        (at(d + timedelta(days=1)), None, True),
+    ]
+    assert missing_ranges(archived, Window(None, at(d - timedelta(days=2), 5))) == [
+        (None, at(d - timedelta(days=3)), False)
+    ]
+    assert missing_ranges(archived, Window(at(d, 1), at(d, 2))) == []  # all in one archived day
+    assert Window(at(d, 1), at(d, 2)).touches(d) and not Window(at(d, 1), None).touches(d - timedelta(days=1))
+
+
+def test_a_window_reads_only_its_archived_days(eval_db: tuple[str, Path], tmp_path: Path) -> None:
+    dsn, root = eval_db
+    settings = Settings(
+        home=tmp_path,
+        database_url=dsn,
+        reader_db_password=READER_PASSWORD,
+        ingest_db_password=INGEST_PASSWORD,
+        archive_uri=root.as_uri(),
+    )
+    day = partitions.utc_today() - timedelta(days=2)
+    sql = (
+        f"SELECT count(*) FROM logs WHERE created_at >= '{day} 00:00+00' "
+        f"AND created_at < '{day + timedelta(days=1)} 00:00+00'"
+    )
+
+    async def go() -> duck.ArchiveResult:
+        conn = await asyncpg.connect(dsn)
+        try:
+            _, windows = await query_windows(conn, sql)
+            return await run_on_archive(settings, conn, sql, window=covering(windows), with_postgres=False)
+        finally:
+            await conn.close()
+
+    result = asyncio.run(go())
+    assert result.files == 1  # created_at < the next midnight: the next day's file is not read
+    assert result.columns == ["count"]  # named as PostgreSQL names it, not count_star()
+    assert result.rows == [(run_sql(dsn, sql)[0]["count"],)]
+
+
+def test_postgresql_rows_reach_duckdb_unchanged(pg: TestPostgres, tmp_path: Path) -> None:
+    """The rows the archive lacks go PostgreSQL → COPY CSV → DuckDB: every value survives (empty
+    strings vs NULL, quotes, newlines, backslashes, Korean, JSON, decimals, the soft-deleted flag)."""
+    dsn = pg.create_database("nlq_archive_csv")
+    asyncio.run(migrate(dsn, INGEST_PASSWORD, READER_PASSWORD))
+    run_sql(
+        dsn,
+        "INSERT INTO logs (created_at, level, log_type, service, environment, trace_id, user_id, "
+        "error_type, message, stack_trace, path, method, duration_ms, deleted, metadata) VALUES "
+        "(NOW() - INTERVAL '1 minute', 'ERROR', 'BACKEND', 'payment-api', 'production', 'abc', '', "
+        "'DbError', $1, $2, '/a,b', 'POST', 12.5, TRUE, $3::jsonb), "
+        "('2026-01-01 23:59:59.999999+00', 'INFO', 'FRONTEND', 'web', 'local', NULL, NULL, NULL, '', NULL, "
+        "NULL, NULL, NULL, FALSE, NULL)",
+        'say "hi", then\nbreak \\ 결제 실패',
+        'Traceback:\n  File "a.py", line 1\r\n',
+        json.dumps({"browser": 'Chrome "x"', "n": 1.5, "list": [1, None], "k": "줄\n바꿈"}),
+    )
+    window = Window(None, None)
+
+    async def go() -> int:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return await copy_unarchived(conn, [], window, tmp_path / "recent.csv", timeout_ms=5000)
+        finally:
+            await conn.close()
+
+    assert asyncio.run(go()) == 2
+    got = duck.run(tmp_path / "no-archive", "SELECT * FROM logs ORDER BY id", extra=[tmp_path / "recent.csv"])
+    expected = run_sql(dsn, "SELECT * FROM logs ORDER BY id")
+    assert got.columns == list(LOG_COLUMNS) and len(got.rows) == len(expected) == 2
+    for row, want in zip(got.rows, expected, strict=True):
+        for col, value in zip(got.columns, row, strict=True):
+            if col == "metadata":
+                assert (json.loads(value) if value else None) == (
+                    json.loads(want[col]) if want[col] else None
+                )
+            else:
+                assert value == want[col], (col, value, want[col])
 
 
 def test_past_retention_questions_are_answered_from_the_archive(pg: TestPostgres, tmp_path: Path) -> None:
-    """Partitions dropped by retention: a 90-day window still gets the whole answer."""
+    """Partitions dropped by retention, one finished day never archived: windows reaching past
+    retention still get the whole answer (archive + PostgreSQL's rows the archive lacks)."""
     dsn = pg.create_database("nlq_archive_retention")
     asyncio.run(migrate(dsn, INGEST_PASSWORD, READER_PASSWORD))
     asyncio.run(dataset.load(dsn))
     root = tmp_path / "archive"
-    sql = "SELECT service, count(*) AS n FROM logs WHERE created_at > NOW() - INTERVAL '90 days' GROUP BY service ORDER BY service"
+    questions = [
+        "SELECT service, count(*) AS n FROM logs WHERE created_at > NOW() - INTERVAL '90 days' GROUP BY service ORDER BY service",
+        "SELECT level, count(*) FROM logs WHERE created_at >= CURRENT_DATE - 90 GROUP BY level ORDER BY level",
+        # an upper bound only: all history before a moment (a literal one: NOW() moves between the runs)
+        "SELECT count(*) AS n, round(avg(duration_ms), 3) AS avg_ms FROM logs "
+        f"WHERE created_at < '{partitions.utc_today() - timedelta(days=1)} 12:00+00'",
+        "SELECT DATE_TRUNC('day', created_at) AS day, count(*) AS n FROM logs "
+        "WHERE created_at > DATE_TRUNC('month', NOW()) - INTERVAL '2 months' GROUP BY 1 ORDER BY 1",
+    ]
+    recent = "SELECT count(*) AS n FROM logs WHERE created_at > NOW() - INTERVAL '1 hour'"
     settings = Settings(
         home=tmp_path,
         database_url=dsn,
@@ -163,34 +334,40 @@ def test_past_retention_questions_are_answered_from_the_archive(pg: TestPostgres
         archive_uri=root.as_uri(),
         retention_days=3,
     )
+    skipped = partitions.utc_today() - timedelta(days=2)  # within retention, its export "failed"
 
-    async def go() -> tuple[list, list, str]:
-        before = TextToSQL(settings.model_copy(update={"retention_days": 365}))
+    async def ask(config: Settings, sql: str) -> Answer:
+        service = TextToSQL(config)
         try:
-            on_pg = await before.run_sql(sql)
-        finally:
-            await before.aclose()
-        # archive the finished days, as logs_archive does, then let retention drop them
-        await _archive_all(dsn, root, _days_back(9)[:-1])
-        conn = await asyncpg.connect(dsn)
-        try:
-            dropped = await partitions.apply_retention(conn, retention_days=3)
-        finally:
-            await conn.close()
-        assert dropped
-        service = TextToSQL(settings)
-        try:
-            on_archive = await service.run_sql(sql)
+            return await service.run_sql(sql)
         finally:
             await service.aclose()
-        assert on_pg.error is None and on_archive.error is None, (on_pg.error, on_archive.error)
-        return on_pg.rows, on_archive.rows, on_archive.details.get("source", "")
 
-    pg_rows, archive_rows, source = asyncio.run(go())
-    assert source == "archive"
-    assert rows_match(pg_rows, archive_rows, ordered=True)
+    async def go() -> tuple[list[Answer], list[Answer], Answer]:
+        before = [await ask(settings.model_copy(update={"retention_days": 365}), q) for q in questions]
+        # archive the finished days, as logs_archive does (one missing), then let retention drop them
+        await _archive_all(dsn, root, [d for d in _days_back(9)[:-1] if d != skipped])
+        conn = await asyncpg.connect(dsn)
+        try:
+            assert await partitions.apply_retention(conn, retention_days=3)
+        finally:
+            await conn.close()
+        after = [await ask(settings, q) for q in questions]
+        return before, after, await ask(settings, recent)
+
+    before, after, on_pg = asyncio.run(go())
+    for question, pg_answer, archive_answer in zip(questions, before, after, strict=True):
+        assert pg_answer.error is None and archive_answer.error is None, (
+            pg_answer.error,
+            archive_answer.error,
+        )
+        assert archive_answer.details.get("source") == "archive", question
+        assert pg_answer.details.get("source") is None
+        assert archive_answer.columns == pg_answer.columns, question  # count, not count_star()
+        assert rows_match(pg_answer.rows, archive_answer.rows, ordered=True), question
+    assert on_pg.error is None and on_pg.details.get("source") is None  # within retention: PostgreSQL
     # and PostgreSQL alone now has less
-    assert sum(r["n"] for r in run_sql(dsn, "SELECT count(*) AS n FROM logs")) < sum(r[1] for r in pg_rows)
+    assert run_sql(dsn, "SELECT count(*) AS n FROM logs")[0]["n"] < sum(r[1] for r in before[0].rows)
 
 
 def _cli_env(dsn: str, home: Path, **extra: str) -> dict[str, str]:
@@ -208,13 +385,14 @@ def _cli_env(dsn: str, home: Path, **extra: str) -> dict[str, str]:
 def test_nlq_sql_archive(eval_db: tuple[str, Path], tmp_path: Path) -> None:
     dsn, root = eval_db
     env = _cli_env(dsn, tmp_path, NLQ_ARCHIVE_URI=root.as_uri())
-    sql = "SELECT level, count(*) AS n FROM logs GROUP BY level ORDER BY level"
+    sql = "SELECT level, count(*) FROM logs GROUP BY level ORDER BY level"
     result = subprocess.run(
         [NLQ, "sql", "--json", "--archive", sql], env=env, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["engine"] == "archive" and answer["error"] is None
+    assert answer["columns"] == ["level", "count"]  # PostgreSQL's names, not DuckDB's count_star()
     assert "deleted = FALSE" in answer["sql"] and "LIMIT 1000" in answer["sql"]  # guarded, then DuckDB
     expected = run_sql(
         dsn,
@@ -297,6 +475,12 @@ def test_gcs_archive_round_trip_and_duckdb_mirror(
     result = duck.run(local, "SELECT count(*) FROM logs")
     assert result.rows == [(pq.read_metadata(root / f"logs/date={day}/logs.parquet").num_rows,)]
     assert store.local_root(tmp_path / "cache") == local  # second time: nothing downloaded again
+    # a window's days only: the other days are not downloaded
+    older = day - timedelta(days=1)
+    store.put(older, root / f"logs/date={older}/logs.parquet")
+    assert store.days() == [older, day]
+    only = store.local_root(tmp_path / "window-cache", days=[older])
+    assert sorted(p.parent.name for p in only.glob("logs/date=*/logs.parquet")) == [f"date={older}"]
 
 
 def test_bigquery_load_job_through_the_real_client(eval_db: tuple[str, Path]) -> None:

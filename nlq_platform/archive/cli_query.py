@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from nlq_platform.archive import duck
-from nlq_platform.archive.route import archive_root
+from nlq_platform.archive.route import covering, query_windows, run_on_archive, store_of
 from nlq_platform.archive.store import ArchiveError
 from nlq_platform.text_to_sql.answer import answer_text
 from nlq_platform.text_to_sql.guard import GuardError, guard
@@ -13,18 +13,32 @@ from nlq_platform.text_to_sql.service import Answer, TextToSQL
 
 
 async def run_archive_sql(service: TextToSQL, sql: str) -> Answer:
-    """Guard ``sql`` (PostgreSQL dialect, as always), then run it on the archived days only."""
+    """Guard ``sql`` (PostgreSQL dialect, as always), then run it on the archived days only.
+
+    Only the days the query's window touches are read; the columns are named as PostgreSQL names
+    them (``count``, not DuckDB's ``count_star()``)."""
     started = time.perf_counter()
     answer = Answer(question="", engine="archive")
     try:
         context = await service.context()
         guarded = guard(sql, context.schema, default_limit=service.settings.query_limit)
-        root = archive_root(service.settings)
-        result = duck.run(root, guarded.sql)
-        if result.files == 0:
+        store = store_of(service.settings)
+        archived = store.days()
+        if not archived:
             raise ArchiveError(
-                f"the archive at {root} holds no days yet (the logs_archive asset writes them)"
+                f"the archive at {store.uri} holds no days yet (the logs_archive asset writes them)"
             )
+        conn = await service._connection()  # the service's own (nlq_reader) connection
+        _, windows = await query_windows(conn, guarded.sql)
+        result = await run_on_archive(
+            service.settings,
+            conn,
+            guarded.sql,
+            window=covering(windows),
+            with_postgres=False,
+            store=store,
+            archived=archived,
+        )
         answer.sql = result.sql
         answer.columns, answer.rows = result.columns, result.rows
         answer.answer = answer_text("", guarded.sql, result.columns, result.rows)

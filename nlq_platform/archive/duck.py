@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from nlq_platform.archive.schema import ENUM_COLUMNS, ENUMS, LOG_COLUMNS
+from nlq_platform.archive.schema import ARCHIVE_SCHEMA, ENUM_COLUMNS, ENUMS, LOG_COLUMNS, LOG_FIELDS
+from nlq_platform.archive.store import relative_path
 
 
 class ArchiveQueryError(Exception):
@@ -68,13 +70,40 @@ def _projection() -> str:
     return ", ".join(cols)
 
 
-def connect(root: Path, *, extra: Sequence[pa.Table] = ()) -> tuple[duckdb.DuckDBPyConnection, int]:
-    """An in-memory DuckDB whose view ``logs`` reads every archived day under ``root``.
+def _duck_type(field: pa.Field) -> str:
+    t = field.type
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMPTZ"
+    if pa.types.is_decimal(t):
+        return f"DECIMAL({t.precision}, {t.scale})"
+    return {"int64": "BIGINT", "bool": "BOOLEAN", "double": "DOUBLE"}.get(str(t), "VARCHAR")
 
-    ``extra`` are Arrow tables in the archive schema added to the view (rows not archived yet).
-    Returns the connection and the number of Parquet files behind the view.
+
+def _read_csv(path: Path) -> str:
+    """DuckDB's reader for PostgreSQL's ``COPY … (FORMAT csv)``: an unquoted empty field is NULL,
+    a quoted one an empty string, booleans t/f, times with their offset."""
+    columns = ", ".join(f"'{f.name}': '{_duck_type(f)}'" for f in LOG_FIELDS)
+    quoted = str(path).replace("'", "''")
+    return (
+        f"read_csv('{quoted}', header = false, auto_detect = false, allow_quoted_nulls = false, "
+        f"delim = ',', quote = '\"', escape = '\"', columns = {{{columns}}})"
+    )
+
+
+def connect(
+    root: Path, *, extra: Sequence[pa.Table | Path] = (), days: Sequence[date] | None = None
+) -> tuple[duckdb.DuckDBPyConnection, int]:
+    """An in-memory DuckDB whose view ``logs`` reads the archived days under ``root``.
+
+    ``days``: only these days' files (a query's window); None: every archived day. ``extra`` are
+    rows not archived yet added to the view: Arrow tables in the archive schema, or CSV files of
+    the 21 columns as PostgreSQL's COPY writes them. Returns the
+    connection and the number of Parquet files behind the view.
     """
-    files = sorted(str(p) for p in root.glob("logs/date=*/logs.parquet"))
+    if days is None:
+        files = sorted(str(p) for p in root.glob("logs/date=*/logs.parquet"))
+    else:
+        files = [str(root / relative_path(d)) for d in sorted(days) if (root / relative_path(d)).exists()]
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
     for name, labels in ENUMS.items():
@@ -84,23 +113,27 @@ def connect(root: Path, *, extra: Sequence[pa.Table] = ()) -> tuple[duckdb.DuckD
     if files:
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
         sources.append(f"SELECT {_projection()} FROM read_parquet([{listed}], hive_partitioning = false)")
-    for i, table in enumerate(extra):
-        con.register(f"_extra_{i}", table.select(list(LOG_COLUMNS)))
-        sources.append(f"SELECT {_projection()} FROM _extra_{i}")
+    for i, more in enumerate(extra):
+        if isinstance(more, Path):  # PostgreSQL's CSV of the 21 columns (route.copy_unarchived)
+            sources.append(f"SELECT {_projection()} FROM {_read_csv(more)}")
+        else:
+            con.register(f"_extra_{i}", more.select(list(LOG_COLUMNS)))
+            sources.append(f"SELECT {_projection()} FROM _extra_{i}")
     if not sources:
-        from nlq_platform.archive.schema import ARCHIVE_SCHEMA
-
         con.register("_empty", ARCHIVE_SCHEMA.empty_table().select(list(LOG_COLUMNS)))
         sources.append(f"SELECT {_projection()} FROM _empty")
     con.execute("CREATE VIEW logs AS " + " UNION ALL ".join(sources))
     return con, len(files)
 
 
-def run(root: Path, guarded_sql: str, *, extra: Sequence[pa.Table] = ()) -> ArchiveResult:
-    """Run already-guarded PostgreSQL ``guarded_sql`` over the archive under ``root``."""
+def run(
+    root: Path, guarded_sql: str, *, extra: Sequence[pa.Table | Path] = (), days: Sequence[date] | None = None
+) -> ArchiveResult:
+    """Run already-guarded PostgreSQL ``guarded_sql`` over the archive under ``root`` (``days``:
+    only those days' files)."""
     duck_sql = to_duckdb(guarded_sql)
     started = time.perf_counter()
-    con, files = connect(root, extra=extra)
+    con, files = connect(root, extra=extra, days=days)
     try:
         cursor = con.execute(duck_sql)
         columns = [d[0] for d in cursor.description or []]

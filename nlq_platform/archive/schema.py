@@ -7,6 +7,8 @@ questions use are also typed columns (``metadata_status_code`` …) for BigQuery
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pyarrow as pa
 
 #: the enum types of migration 0001, in their sort order (ORDER BY level sorts like PostgreSQL)
@@ -68,9 +70,22 @@ def _numeric_guard(expr: str) -> str:
     return f"CASE WHEN jsonb_typeof(metadata->'{key}') = 'number' THEN {expr} END"
 
 
-def select_sql() -> str:
-    """The SELECT list that reads one archive row from ``logs`` (enums and JSON as text)."""
-    cols = [f"{c}::text" if c in ENUM_COLUMNS or c == "metadata" else c for c in LOG_COLUMNS]
+def select_sql(columns: Collection[str] | None = None, *, typed_keys: bool = True) -> str:
+    """The SELECT list that reads one archive row from ``logs`` (enums and JSON as text).
+
+    ``columns``: only these of the 21 are read, the others are NULL (enough for a query that names
+    only those); ``typed_keys=False``: without the typed metadata columns (the 21 only).
+    """
+    cols = [
+        "NULL"
+        if columns is not None and c not in columns
+        else f"{c}::text"
+        if c in ENUM_COLUMNS or c == "metadata"
+        else c
+        for c in LOG_COLUMNS
+    ]
+    if not typed_keys:
+        return ", ".join(cols)
     for f, expr in METADATA_KEYS:
         cols.append(
             _numeric_guard(expr) if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) else expr

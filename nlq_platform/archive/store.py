@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Collection
 from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
@@ -44,8 +45,9 @@ class ArchiveStore(Protocol):
         """The archived days, oldest first."""
         ...
 
-    def local_root(self, cache: Path) -> Path:
-        """A local directory with the archive's files (GCS: downloaded into ``cache``)."""
+    def local_root(self, cache: Path, days: Collection[date] | None = None) -> Path:
+        """A local directory with the archive's files (GCS: ``days``, or all, downloaded into
+        ``cache``)."""
         ...
 
 
@@ -65,7 +67,7 @@ class FileArchive:
     def days(self) -> list[date]:
         return _days([str(p) for p in self.root.glob("logs/date=*/logs.parquet")])
 
-    def local_root(self, cache: Path) -> Path:
+    def local_root(self, cache: Path, days: Collection[date] | None = None) -> Path:
         return self.root
 
 
@@ -91,9 +93,14 @@ class GCSArchive:
     def days(self) -> list[date]:
         return _days([b.name for b in self._blobs()])
 
-    def local_root(self, cache: Path) -> Path:
-        """Download the days not yet in ``cache`` (or changed since: the GCS generation)."""
+    def local_root(self, cache: Path, days: Collection[date] | None = None) -> Path:
+        """Download the days (``days``, or all) not yet in ``cache`` or changed since (the GCS
+        generation)."""
+        wanted = None if days is None else {d.isoformat() for d in days}
         for blob in self._blobs():
+            m = _DAY_DIR.search(blob.name)
+            if wanted is not None and (m is None or m.group(1) not in wanted):
+                continue
             rel = blob.name[len(self._name("")) :].lstrip("/")
             target = cache / rel
             stamp = target.with_suffix(".generation")

@@ -44,7 +44,8 @@ def print_answer(answer: Answer, as_json: bool) -> None:
             click.echo("  ".join(fmt(v).ljust(w) for v, w in zip(row, widths, strict=True)))
         if len(answer.rows) > 50:
             click.echo(f"… {len(answer.rows) - 50} more rows")
-    click.secho(f"{answer.answer}  [{answer.engine}, {answer.elapsed_ms:.0f} ms]", bold=True)
+    source = " · from the archive" if answer.details.get("source") == "archive" else ""  # past retention
+    click.secho(f"{answer.answer}  [{answer.engine}{source}, {answer.elapsed_ms:.0f} ms]", bold=True)
 
 
 def _inputs(text: str) -> Iterable[str]:
