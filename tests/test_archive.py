@@ -554,8 +554,13 @@ def test_log_partitions_asset_archives_then_drops_and_checks_tomorrow(
     try:
         archive = tmp_path / "arch"
         run_sql(dsn, "DROP TABLE " + partitions.partition_name(partitions.utc_today() + timedelta(days=1)))
-        resources = {"nlq_db": nlq_db, "logs_archive_store": LogsArchive(uri=archive.as_uri())}
-        result = dg.materialize([log_partitions, tomorrow_partition_exists], resources=resources)
+        with FakeBigQuery() as fake:
+            store = LogsArchive(
+                uri=archive.as_uri(), bigquery_table="nlq-ex.logs_ds.logs", bigquery_endpoint=fake.endpoint
+            )
+            resources = {"nlq_db": nlq_db, "logs_archive_store": store}
+            result = dg.materialize([log_partitions, tomorrow_partition_exists], resources=resources)
+            loaded = sorted(load.destination for load in fake.loads)
     finally:
         get_settings.cache_clear()
     assert result.success
@@ -568,11 +573,14 @@ def test_log_partitions_asset_archives_then_drops_and_checks_tomorrow(
     assert dropped and all(partitions.day_of(n) < cutoff for n in dropped)
     archived = FileArchive(archive).days()
     assert {partitions.day_of(n) for n in dropped} <= set(archived)  # archived before the drop
+    # … and loaded into BigQuery, as logs_archive would have
+    assert loaded == sorted(f"nlq-ex.logs_ds.logs${partitions.day_of(n):%Y%m%d}" for n in dropped)
     checks = {e.check_name: e.passed for e in result.get_asset_check_evaluations()}
     assert checks == {"tomorrow_partition_exists": True}
     # an archived day whose partition is gone is kept, not overwritten with nothing
     gone = partitions.day_of(dropped[-1])
     size = (archive / f"logs/date={gone}/logs.parquet").stat().st_size
+    resources = {"nlq_db": nlq_db, "logs_archive_store": LogsArchive(uri=archive.as_uri())}
     again = dg.materialize([logs_archive], resources=resources, partition_key=gone.isoformat())
     assert again.success
     assert (archive / f"logs/date={gone}/logs.parquet").stat().st_size == size

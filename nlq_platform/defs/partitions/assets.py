@@ -1,11 +1,15 @@
 """``log_partitions``: partitions for the coming days, strays out of the default partition, and
-retention (NLQ_RETENTION_DAYS) — each expired day archived (unless it already is), then dropped."""
+retention (NLQ_RETENTION_DAYS) — each expired day archived (unless it already is: Parquet, and
+BigQuery when NLQ_BIGQUERY_LOGS_TABLE is set, as logs_archive does), then dropped."""
 
 import asyncio
+import tempfile
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 
+from nlq_platform.archive.bigquery import load_day
 from nlq_platform.archive.days import archive_day
 from nlq_platform.db import partitions
 from nlq_platform.defs.archive.resources import LogsArchive
@@ -38,9 +42,17 @@ def log_partitions(
             archived_days = set(store.days())
 
             async def archive_first(day: date) -> None:
-                if day not in archived_days:
-                    exported, uri = await archive_day(conn, store, day)
+                """As logs_archive would: Parquet, then BigQuery when NLQ_BIGQUERY_LOGS_TABLE is set."""
+                if day in archived_days:
+                    return
+                with tempfile.TemporaryDirectory(prefix="nlq-retention-") as tmp:
+                    local = Path(tmp) / "logs.parquet"
+                    exported, uri = await archive_day(conn, store, day, keep=local)
                     context.log.info(f"archived {day} ({exported.rows} rows) to {uri} before dropping it")
+                    if table := logs_archive_store.bigquery_table:
+                        with logs_archive_store.bigquery_client() as client:
+                            job = load_day(client, table, day, local)
+                        context.log.info(f"loaded {day} into {table}${day:%Y%m%d} (job {job.job_id})")
 
             dropped = await partitions.apply_retention(
                 conn, retention_days=settings.retention_days, today=today, before_drop=archive_first
