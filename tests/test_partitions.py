@@ -72,6 +72,55 @@ def test_logs_is_partitioned_by_day_with_the_seed_schema(owner_dsn: str) -> None
     assert run_sql(owner_dsn, "SELECT to_regclass('logs_legacy') AS t")[0]["t"] is None
 
 
+_COLUMNS_SQL = (
+    "SELECT column_name, ordinal_position, data_type, udt_name, character_maximum_length, "
+    "numeric_precision, numeric_scale, is_nullable, column_default, "
+    "col_description('logs'::regclass, ordinal_position::int) AS comment "
+    "FROM information_schema.columns WHERE table_name = 'logs' ORDER BY ordinal_position"
+)
+_INDEXES_SQL = (
+    "SELECT c.relname AS name, c.relkind::text AS kind, "
+    "replace(pg_get_indexdef(c.oid), ' ON ONLY ', ' ON ') AS def "
+    "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+    "WHERE i.indrelid = 'logs'::regclass AND NOT i.indisprimary ORDER BY 1"
+)
+
+
+def test_partitioning_keeps_the_seed_schema_exactly(pg: TestPostgres, owner_dsn: str) -> None:
+    """0008 against the schema before it: the same 21 columns (types, lengths, nullability,
+    defaults, COMMENTs), table COMMENT and enum types, the same six index definitions (now
+    partitioned indexes); only the primary key changes, to (id, created_at)."""
+    seed = pg.create_database("nlq_partitions_seed")
+
+    async def before() -> None:
+        conn = await asyncpg.connect(seed)
+        try:
+            await apply(conn, [m for m in discover() if m.version < "0008"])
+        finally:
+            await conn.close()
+
+    asyncio.run(before())
+    old = [dict(r) for r in run_sql(seed, _COLUMNS_SQL)]
+    new = [dict(r) for r in run_sql(owner_dsn, _COLUMNS_SQL)]
+    assert len(new) == 21 and new == old
+    assert all(c["comment"] for c in new)  # every column keeps its COMMENT
+    table_comment = "SELECT obj_description('logs'::regclass, 'pg_class') AS c"
+    assert run_sql(owner_dsn, table_comment) == run_sql(seed, table_comment)
+    enums = "SELECT typname, enum_range(NULL::log_level)::text AS l FROM pg_type WHERE typname = 'log_level'"
+    assert run_sql(owner_dsn, enums) == run_sql(seed, enums)
+    old_idx = {r["name"]: r["def"] for r in run_sql(seed, _INDEXES_SQL)}
+    new_idx = run_sql(owner_dsn, _INDEXES_SQL)
+    assert {r["name"]: r["def"] for r in new_idx} == old_idx
+    assert len(old_idx) == 6 and sum("WHERE" in d for d in old_idx.values()) == 6
+    assert {r["kind"] for r in new_idx} == {"I"}  # partitioned indexes: every partition has its own
+    pk = (
+        "SELECT pg_get_constraintdef(oid) AS d FROM pg_constraint "
+        "WHERE conrelid = 'logs'::regclass AND contype = 'p'"
+    )
+    assert run_sql(seed, pk)[0]["d"] == "PRIMARY KEY (id)"
+    assert run_sql(owner_dsn, pk)[0]["d"] == "PRIMARY KEY (id, created_at)"  # the one deviation
+
+
 def test_migrating_a_database_with_rows_moves_them_all_in_batches(
     pg: TestPostgres, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,6 +169,40 @@ def test_migrating_a_database_with_rows_moves_them_all_in_batches(
         r["id"] for r in run_sql(dsn, "SELECT max(id) AS id FROM logs WHERE message <> 'm'")
     )
     assert asyncio.run(migrate(dsn, INGEST_PASSWORD, READER_PASSWORD)) == []  # then a no-op
+
+
+def test_sparse_ids_move_in_full_batches(pg: TestPostgres, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches are the next N ids by the old primary key: ids 10^12 apart take no empty batches."""
+    dsn = pg.create_database("nlq_partitions_sparse")
+    rows = dataset.generate(datetime.now(UTC), seed=4)[:5]
+    ids = [1, 2, 3, 10**12, 10**15]
+
+    async def seed() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await apply(conn, [m for m in discover() if m.version < "0008"])
+            await conn.copy_records_to_table(
+                "logs", records=[(i, *r) for i, r in zip(ids, rows, strict=True)], columns=["id", *COLUMNS]
+            )
+        finally:
+            await conn.close()
+
+    asyncio.run(seed())
+    expected = _fingerprint(dsn, "logs")
+    said: list[str] = []
+    monkeypatch.setattr(partitions, "MOVE_BATCH", 2)
+
+    async def go() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await asyncio.wait_for(apply(conn, progress=said.append), timeout=60)
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
+    assert _fingerprint(dsn, "logs") == expected
+    assert [r["id"] for r in run_sql(dsn, "SELECT id FROM logs ORDER BY id")] == ids
+    assert said[-1].startswith("  5/5 rows moved (100%")
 
 
 def test_any_timestamp_is_stored_and_rehomed_when_its_partition_is_created(pg: TestPostgres) -> None:

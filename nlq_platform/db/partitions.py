@@ -168,8 +168,9 @@ async def move_legacy_rows(
 ) -> int:
     """Move the rows of the pre-0008 heap into partitioned ``logs`` in batches; drop it when empty.
 
-    Each batch (an id range) is its own transaction, so an interrupted move resumes where it
-    stopped on the next ``nlq db migrate``, and nothing is lost or copied twice. Partitions for
+    Each batch (the lowest ``batch`` ids left, by the old primary key, so sparse ids cost nothing)
+    is its own transaction, so an interrupted move resumes where it stopped on the next
+    ``nlq db migrate``, and nothing is lost or copied twice. Partitions for
     every day the rows cover are created first, so no row lands in the default partition.
     """
     if await conn.fetchval("SELECT to_regclass($1)", LEGACY_TABLE) is None:
@@ -177,7 +178,6 @@ async def move_legacy_rows(
     say = progress or (lambda _msg: None)
     batch = batch or MOVE_BATCH
     total = await conn.fetchval(f"SELECT count(*) FROM {LEGACY_TABLE}")
-    lo, hi = await conn.fetchrow(f"SELECT min(id), max(id) FROM {LEGACY_TABLE}")
     moved = 0
     if total:
         days = await conn.fetch(
@@ -187,13 +187,18 @@ async def move_legacy_rows(
             await create_partition(conn, r["day"])
         say(f"moving {total:,} rows of the unpartitioned logs table into {len(days)} daily partitions")
         started = last = time.monotonic()
-        for start in range(lo, hi + 1, batch):
+        while True:
+            # the next ``batch`` ids by the old primary key, however sparse the ids are
             async with conn.transaction():
+                end = await conn.fetchval(
+                    f"SELECT max(id) FROM (SELECT id FROM {LEGACY_TABLE} ORDER BY id LIMIT $1) b", batch
+                )
+                if end is None:
+                    break
                 status = await conn.execute(
-                    f"WITH moved AS (DELETE FROM {LEGACY_TABLE} WHERE id >= $1 AND id < $2 RETURNING {_COLS}) "
+                    f"WITH moved AS (DELETE FROM {LEGACY_TABLE} WHERE id <= $1 RETURNING {_COLS}) "
                     f"INSERT INTO {PARENT} ({_COLS}) SELECT {_COLS} FROM moved",
-                    start,
-                    start + batch,
+                    end,
                 )
             moved += int(status.rsplit(" ", 1)[-1])
             if time.monotonic() - last > 2 or moved == total:
