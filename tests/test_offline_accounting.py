@@ -54,6 +54,11 @@ def test_a_listing_shows_the_columns_named() -> None:
             "ValidationError",
         ),
         ("지난 7일 세션 하나당 평균 몇 번 클릭했어?", "평균"),
+        (
+            "traces with a frontend error in the last hour: count them by backend service and method",
+            "by backend service",
+        ),
+        ("지난 24시간 payment-api 요청이 몇 건이고 그중 POST는 몇 건이야?", "몇 건"),
     ],
 )
 def test_what_the_plan_would_lose_is_refused_by_name(question: str, words: str) -> None:

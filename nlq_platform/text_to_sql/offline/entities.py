@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from ingest_service import enums
+from nlq_platform.text_to_sql.offline.lexicon import DIMENSION_NOUNS
 
 #: Korean (and a few English) domain words → the English words values are spelled with.
 GLOSSARY: dict[str, str] = {
@@ -57,8 +58,8 @@ GLOSSARY: dict[str, str] = {
     "삼성인터넷": "samsung internet", "엣지": "edge", "아이폰": "ios", "안드로이드": "android",
     "모바일": "mobile", "데스크톱": "desktop", "데스크탑": "desktop", "route": "endpoint",
     "routes": "endpoints", "라우트": "엔드포인트", "응답 코드": "status code", "상태 코드값": "status code",
-    "http status": "status code", "people": "users", "to pay": "to make a payment", "person": "user", "visitors": "users", "visitor": "user", "사람": "사용자",
-    "실행 환경": "환경", "잡 종류": "job", "잡별": "job별", "잡마다": "job마다", "기기": "device", "디바이스": "device", "장치": "device", "운영체제": "os", "상태코드": "status code",
+    "http status code": "status code", "http status codes": "status codes", "http status": "status code", "people": "users", "to pay": "to make a payment", "person": "user", "visitors": "users", "visitor": "user", "사람": "사용자",
+    "실행 환경": "환경", "잡 종류": "job", "잡이": "job이", "잡을": "job을", "잡은": "job은", "잡의": "job의", "잡들": "job들", "잡별": "job별", "잡마다": "job마다", "기기": "device", "디바이스": "device", "장치": "device", "운영체제": "os", "상태코드": "status code",
     "상태 코드별": "status code별", "금액": "amount", "함수명": "function name", "함수 이름": "function name",
     "db커넥션": "database connection", "디비커넥션": "database connection", "db연결": "database connection", "눌렀": "click", "누른": "click",
 }  # fmt: skip
@@ -271,6 +272,16 @@ def _level_word_pattern(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z]){re.escape(value)}[- ](?:level|severity)")
 
 
+def _named_beside(column: str, text: str, start: int, end: int) -> bool:
+    """Whether the column's own noun is next to the words at ``text[start:end]``."""
+    nouns = DIMENSION_NOUNS.get(column, ())
+    if column.startswith("metadata."):
+        key = column.split(".", 1)[1]
+        nouns = (key, key.replace("_", " "))
+    near = text[max(0, start - 14) : start] + " " + text[end : end + 14]
+    return any(re.search(rf"(?<![a-z]){re.escape(n)}s?(?![a-z])", near) for n in nouns)
+
+
 def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
     """Every catalog value the question names; longest matches win, no overlaps."""
     text = english_view(question)
@@ -300,7 +311,9 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
                     column.startswith("metadata.") and _grammar_word(match, value, question, text)
                 ):
                     candidates.append((match.start(), match.end(), column, value, form))
-    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+    # longest first; of one value in several columns, the one whose noun stands beside it
+    # ("sync_stock job" is metadata.job, not function_name)
+    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0], not _named_beside(c[2], text, c[0], c[1])))
     taken: list[tuple[int, int]] = []
     mentions: list[Mention] = []
     for start, end, column, value, form in candidates:

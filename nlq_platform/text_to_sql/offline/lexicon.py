@@ -161,6 +161,13 @@ DISTINCT_USERS = words(
     "distinct user_id",
     "distinct user_ids",
     "유니크 user_id",
+    "활성 사용자",
+    "활성 유저",
+    "활성 고객",
+    "active users",
+    "active user count",
+    "daily active users",
+    "dau",
 )
 # "number of distinct affected users", "how many unique customers", "affected user count"
 _USER_ADJECTIVE = r"(?:distinct|unique|different|affected|impacted|individual|separate|active|real|logged-in)"

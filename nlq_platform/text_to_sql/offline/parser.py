@@ -82,6 +82,8 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
         rf"({noun})\s*(?:와|과|랑)\s*각",  # "서비스와 각 건수"
         rf"({noun}\s*×\s*{noun})",  # "path×error_type count": a cross tabulation
         rf"(?:가장|제일|most)\s+\S+(?:\s+\S+)?\s+({noun_list})",  # "가장 많이 난 서비스랑 엔드포인트"
+        rf"({noun_list})\s*(?:분포|구성|비중|distribution|breakdown|mix|split)",  # "상태코드 분포"
+        rf"(?:distribution|breakdown|mix|split)\s+(?:of|across|over)\s+(?:the\s+)?({noun_list})",
     ):
         for match in re.finditer(pattern, text):
             for item in re.finditer(noun, match.group(1)):

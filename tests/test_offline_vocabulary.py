@@ -1,0 +1,54 @@
+"""Vocabulary and conventions from the metadata: distributions, active users, a value's column
+by the noun beside it, the incident window only for incident questions (question → plan)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlq_platform.text_to_sql.offline.engine import understand
+from tests.test_offline_coverage import CATALOG
+
+
+@pytest.mark.parametrize(
+    ("question", "dimensions"),
+    [
+        ("지난 7일 브라우저 분포", ["metadata.browser"]),
+        ("device breakdown of frontend logs this week", ["metadata.device"]),
+        (
+            "What's the HTTP status code distribution for /checkout over the past day?",
+            ["metadata.status_code"],
+        ),
+    ],
+)
+def test_a_distribution_is_a_breakdown(question: str, dimensions: list[str]) -> None:
+    plan, _ = understand(question, CATALOG)
+    assert plan.dimensions == dimensions
+
+
+@pytest.mark.parametrize(
+    "question", ["지난 7일 일별 활성 사용자 수", "daily active users over the past 2 weeks"]
+)
+def test_active_users_are_distinct_users(question: str) -> None:
+    plan, _ = understand(question, CATALOG)
+    assert [(m.kind, m.column) for m in plan.measures] == [("count_distinct", "user_id")]
+    assert plan.bucket is not None and plan.bucket.unit == "day"
+
+
+def test_a_value_in_two_columns_is_the_one_whose_noun_stands_beside_it() -> None:
+    catalog = {**CATALOG, "function_name": ["sync_stock"], "metadata.job": ["sync_stock"]}
+    job, _ = understand("How many sync_stock job runs ended in ERROR over the past week?", catalog)
+    function, _ = understand("sync_stock 함수 에러 몇 건? 지난 1시간", catalog)
+    assert ("metadata.job", "sync_stock") in [(f.column, f.value) for f in job.filters]
+    assert ("function_name", "sync_stock") in [(f.column, f.value) for f in function.filters]
+
+
+@pytest.mark.parametrize(
+    ("question", "window"),
+    [
+        ("staging에 서비스별로 어떤 버전이 올라가 있는지, 로그 몇 건씩인지 보여줘", False),  # no incident
+        ("payment-api 에러 몇 건?", True),  # an incident question: the last hour, named
+    ],
+)
+def test_the_incident_window_is_for_incident_questions(question: str, window: bool) -> None:
+    plan, _ = understand(question, CATALOG)
+    assert (plan.window is not None) is window
