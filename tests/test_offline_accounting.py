@@ -54,6 +54,7 @@ def test_a_listing_shows_the_columns_named() -> None:
             "ValidationError",
         ),
         ("지난 7일 세션 하나당 평균 몇 번 클릭했어?", "평균"),
+        ("지난 24시간 production 결제 합계 알려줘", "합계"),
         (
             "traces with a frontend error in the last hour: count them by backend service and method",
             "by backend service",

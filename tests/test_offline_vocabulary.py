@@ -52,3 +52,12 @@ def test_a_value_in_two_columns_is_the_one_whose_noun_stands_beside_it() -> None
 def test_the_incident_window_is_for_incident_questions(question: str, window: bool) -> None:
     plan, _ = understand(question, CATALOG)
     assert (plan.window is not None) is window
+
+
+def test_a_percentile_of_a_numeric_key_is_over_the_rows_that_have_it() -> None:
+    plan, _ = understand("페이지별 load_ms p95 보여줘, 최근 24시간", CATALOG)
+    assert [(m.kind, m.column, m.fraction) for m in plan.measures] == [
+        ("percentile", "metadata.load_ms", 0.95)
+    ]
+    assert plan.dimensions == ["path"]
+    assert not plan.has_filter("log_type")  # the key's rows, not the latency convention's backend rows

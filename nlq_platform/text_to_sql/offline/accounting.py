@@ -219,13 +219,14 @@ def rate_condition_is_not_a_filter(view: str, question: str, plan: Plan, catalog
     return str(value), "a rate of one error type was asked, and the offline engine computes rates of levels"
 
 
-def average_is_measured(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
-    """ "한 건당 평균 상품 개수", "average events per session": an average was asked; a count
-    without one answers another question (averages of per-group counts are not supported)."""
-    match = lx.AVERAGE.search(view)
-    if match is None or plan.is_listing or any(m.kind == "avg" for m in plan.measures):
-        return None
-    return match.group(0), "an average was asked, and the offline engine did not find what to average"
+def statistic_is_measured(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "한 건당 평균 상품 개수", "결제 금액 합계": an average or a sum was asked; a count without
+    one answers another question (averages of per-group counts are not supported)."""
+    for words, kind, what in ((lx.AVERAGE, "avg", "an average"), (lx.SUM, "sum", "a sum")):
+        match = words.search(view)
+        if match and not plan.is_listing and not any(m.kind == kind for m in plan.measures):
+            return match.group(0), f"{what} was asked, and the offline engine did not find what to take it of"
+    return None
 
 
 def count_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
@@ -259,7 +260,7 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     count_threshold_is_kept,
     aggregate_threshold_is_kept,
     numeric_key_is_used,
-    average_is_measured,
+    statistic_is_measured,
     ranking_has_groups,
     ratio_is_computed,
     rate_condition_is_not_a_filter,

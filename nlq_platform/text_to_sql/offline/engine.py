@@ -212,3 +212,12 @@ class OfflineEngine:
             details={"plan": asdict(plan)},
             reading=prefix + reading(plan, question, default),
         )
+
+    def can_answer(self, question: str, context: Context) -> bool:
+        """Whether :meth:`generate` answers ``question`` on its own: read locally, no network
+        (the service keeps only suggestions for which this is true)."""
+        try:
+            understand(question, context.catalog)
+        except Exception:
+            return False
+        return True

@@ -206,6 +206,7 @@ RATE = words(
 ERROR_RATE = words("에러율", "에러 비율", "오류율", "실패율", "error rate", "failure rate", "error ratio",
                    "percentage of errors", "에러 비중")  # fmt: skip
 AVERAGE = words("평균", "average", "averaging", "averaged", "avg", "mean")
+SUM = words("합계", "총합", "합산", "총액", "sum of", "summed", "total amount", "total value")
 MEDIAN = words(
     "중앙값",
     "중간값",

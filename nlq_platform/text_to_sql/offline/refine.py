@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.plan import Measure, Plan
+from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
 from nlq_platform.text_to_sql.offline.timewindow import parse_window
 
 Catalog = dict[str, list[str]]
@@ -227,7 +227,18 @@ _STATISTIC_OF_KEY = (
         r"(?<![a-z0-9])(?<!\d )(?:min(?:imum)?|lowest|smallest)(?![a-z])|최소|최솟값|가장\s*(?:작은|낮은)",
     ),
     ("sum", r"(?<![a-z])(?:sum|total)(?![a-z])|합계|총합|합"),
+    ("p50", r"(?<![a-z])(?:median|p50)(?![a-z])|중앙값|중간값"),
+    ("p95", r"(?<![a-z0-9])p95(?![0-9])|95\s*(?:th|%|퍼센타일|백분위)"),
+    ("p99", r"(?<![a-z0-9])p99(?![0-9])|99\s*(?:th|%|퍼센타일|백분위)"),
 )
+_PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
+
+
+def _statistic(kind: str, key: str) -> Measure:
+    column = f"metadata.{key}"
+    if kind in _PERCENTILES:
+        return Measure("percentile", f"{kind}_{key}", column, _PERCENTILES[kind])
+    return Measure(kind, f"{kind}_{key}", column)
 
 
 def statistic_of_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
@@ -246,10 +257,14 @@ def statistic_of_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
         if not kinds:
             return False
         column = f"metadata.{key}"
-        plan.measures = [Measure(kind, f"{kind}_{key}", column) for _, kind in kinds]
+        plan.measures = [_statistic(kind, key) for _, kind in kinds]
+        plan.dimensions = [d for d in plan.dimensions if d != column]  # "by total amount": measured
         plan.columns = []
         plan.add_filter(column, "not_null")
-        plan.filters = [f for f in plan.filters if not (f.column == "duration_ms" and f.op == "not_null")]
+        implied = [Filter("duration_ms", "not_null")]  # the latency conventions' rows, not the key's
+        if not re.search(r"backend|백엔드|server", view):
+            implied.append(Filter("log_type", "=", "BACKEND"))
+        plan.filters = [f for f in plan.filters if f not in implied]
         plan.order = [(plan.measures[0].alias, True)] if plan.dimensions else []
         plan.limit = plan.limit if plan.dimensions else None
         return True
