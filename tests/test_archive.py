@@ -336,12 +336,17 @@ def test_past_retention_questions_are_answered_from_the_archive(pg: TestPostgres
     )
     skipped = partitions.utc_today() - timedelta(days=2)  # within retention, its export "failed"
 
-    async def ask(config: Settings, sql: str) -> Answer:
-        service = TextToSQL(config)
+    # and questions in words, read by the offline engine
+    words = ["how many logs per service in the last 90 days", "지난 90일 동안 서비스별 에러 수"]
+
+    async def ask(config: Settings, text: str) -> Answer:
+        service = TextToSQL(config, engine="offline")
         try:
-            return await service.run_sql(sql)
+            return await (service.ask(text) if text in words else service.run_sql(text))
         finally:
             await service.aclose()
+
+    questions = [*questions, *words]
 
     async def go() -> tuple[list[Answer], list[Answer], Answer]:
         before = [await ask(settings.model_copy(update={"retention_days": 365}), q) for q in questions]
