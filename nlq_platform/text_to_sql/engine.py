@@ -1,7 +1,9 @@
 """The engine interface: a question and a context in, one SQL query out.
 
 Every engine (offline, anthropic) implements :class:`Engine`; the CLI, Dagster and Streamlit call
-:func:`nlq_platform.text_to_sql.service.answer`, never an engine's internals.
+:func:`nlq_platform.text_to_sql.service.answer`, never an engine's internals. An engine that can
+tell without the network whether it would answer a question also has ``can_answer`` (see
+:func:`answer_check`); the service uses it to keep only suggestions that will be answered.
 """
 
 from __future__ import annotations
@@ -38,6 +40,11 @@ class Generation:
 
 
 class Engine(Protocol):
+    """``generate`` is required. Optional, and so not part of this protocol's structural check:
+    ``can_answer(question, context) -> bool`` — whether ``generate`` would answer ``question``
+    (on its own, outside a conversation), decided locally and cheaply (no network). An engine
+    that cannot tell (Claude) leaves it out or sets it to None; see :func:`answer_check`."""
+
     name: str
 
     def generate(
@@ -50,3 +57,19 @@ class Engine(Protocol):
         """Return SQL for ``question`` or raise :class:`NotUnderstood`. ``history``: the
         conversation's earlier turns, oldest first, for follow-ups ("그럼 staging은?")."""
         ...
+
+
+def answer_check(engine: Engine, context: Context) -> Callable[[str], bool] | None:
+    """The engine's ``can_answer`` bound to ``context`` (an error while checking means no), or
+    None when the engine cannot tell without asking the network."""
+    check: Callable[[str, Context], bool] | None = getattr(engine, "can_answer", None)
+    if check is None:
+        return None
+
+    def answerable(question: str) -> bool:
+        try:
+            return bool(check(question, context))
+        except Exception:
+            return False
+
+    return answerable

@@ -25,7 +25,7 @@ from nlq_platform.metadata.store import default_cache_uri, store_from_uri
 from nlq_platform.text_to_sql.answer import answer_text
 from nlq_platform.text_to_sql.context import Context
 from nlq_platform.text_to_sql.conversation import Conversation, Turn
-from nlq_platform.text_to_sql.engine import Engine, InvalidSQL, NotUnderstood
+from nlq_platform.text_to_sql.engine import Engine, InvalidSQL, NotUnderstood, answer_check
 from nlq_platform.text_to_sql.executor import ExecutionError, fetch_readonly
 from nlq_platform.text_to_sql.guard import GuardError, guard
 from nlq_platform.text_to_sql.suggestions import suggest
@@ -205,20 +205,11 @@ class TextToSQL:
             return _failed(answer, exc, started)
 
     def _suggestions(self, question: str, context: Context) -> list[str]:
-        """Closest questions the engine understands (offline: checked by reading them)."""
-        if self.engine().name != "offline":
-            return suggest(question, context)
-        from nlq_platform.text_to_sql.offline.engine import understand
-
-        def answerable(candidate: str) -> bool:
-            try:
-                understand(candidate, context.catalog)
-            except Exception:
-                return False
-            return True
-
+        """Closest questions the engine understands (checked by the engine, when it can tell
+        without the network: :func:`~nlq_platform.text_to_sql.engine.answer_check`)."""
+        answerable = answer_check(self.engine(), context)
         try:
-            return suggest(question, context, answerable)
+            return suggest(question, context, answerable) if answerable else suggest(question, context)
         except Exception:  # suggestions are a courtesy: never the reason an answer fails
             return []
 
