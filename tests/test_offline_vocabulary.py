@@ -61,3 +61,23 @@ def test_a_percentile_of_a_numeric_key_is_over_the_rows_that_have_it() -> None:
     ]
     assert plan.dimensions == ["path"]
     assert not plan.has_filter("log_type")  # the key's rows, not the latency convention's backend rows
+
+
+@pytest.mark.parametrize(
+    ("question", "measures", "dimensions"),
+    [
+        (
+            "Top five error types in the last hour, with affected users?",
+            ["count", "count_distinct"],
+            ["error_type"],
+        ),
+        ("최근 7일 동안 세션이 가장 많았던 사용자 10명 보여줘", ["count_distinct"], ["user_id"]),
+        ("Which ten users had the most sessions in the last 7 days?", ["count_distinct"], ["user_id"]),
+    ],
+)
+def test_counted_things_are_measures_not_breakdowns(
+    question: str, measures: list[str], dimensions: list[str]
+) -> None:
+    plan, _ = understand(question, CATALOG)
+    assert [m.kind for m in plan.measures] == measures
+    assert plan.dimensions == dimensions

@@ -176,6 +176,7 @@ DISTINCT_USERS = re.compile(
     + rf"|(?<![a-z])(?:number|count|how\s+many)\s+(?:of\s+)?(?:{_USER_ADJECTIVE}\s+){{0,2}}(?:users|customers)(?![a-z])"
     rf"|(?<![a-z])(?:distinct|unique|different)\s+(?:{_USER_ADJECTIVE}\s+)?(?:users|customers)(?![a-z])"
     r"|(?<![a-z])(?:affected|impacted)\s+(?:users?|customers?)\s+counts?(?![a-z])"
+    r"|(?<![a-z])(?:with|and|plus)\s+(?:the\s+)?(?:number\s+of\s+)?(?:affected|impacted)\s+(?:users|customers)(?![a-z])"
     r"|#\s*(?:of\s+)?(?:users|customers)(?![a-z])"
     r"|(?:영향|피해)\S*\s*(?:받은|입은)?\s*(?:사용자|유저|고객)\s*수"
     r"|(?:사용자|유저|고객)\S{0,2}\s*몇\s*분(?!\s*(?:간|동안|전|단위|마다|씩|별|이내))",

@@ -650,6 +650,13 @@ def _share_of(text: str, catalog_actions: tuple[str, ...]) -> list[Measure] | No
     ]
 
 
+#: "세션이 가장 많았던 사용자", "the most sessions": a count of the things named most
+_MOST_OF = re.compile(
+    r"(?:세션|session)\S{0,2}\s*(?:이|가)?\s*(?:가장|제일)\s*많|(?<![a-z])(?:the\s+)?most\s+sessions",
+    re.IGNORECASE,
+)
+
+
 def _requested_measures(
     text: str, about_latency: bool, thresholded: bool, count_sessions: bool = True
 ) -> list[Measure]:
@@ -672,7 +679,7 @@ def _requested_measures(
     if (
         count_sessions
         and lx.SESSIONS.search(text)
-        and (lx.COUNT.search(text) or lx.DISTINCT_USERS.search(text))
+        and (lx.COUNT.search(text) or lx.DISTINCT_USERS.search(text) or _MOST_OF.search(text))
     ):
         add(lx.SESSIONS, Measure("count_distinct", "session_count", "session_id"))
     if about_latency and not thresholded:
