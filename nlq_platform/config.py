@@ -181,6 +181,12 @@ class Settings(BaseSettings):
         default=30.0, gt=0, allow_inf_nan=False, description="per-request timeout of the Claude engine"
     )
     anthropic_max_retries: int = Field(default=2, ge=0, description="SDK retries of the Claude engine")
+    anthropic_send_rows: bool = Field(
+        default=False,
+        description="`true` lets Claude write the answer sentence of its answers from the question, the "
+        "reading, the SQL and the first 20 rows, which are then sent to the Messages API; `false`: no "
+        "row leaves the platform and the sentence is built locally",
+    )
     few_shot_k: int = Field(default=5, ge=0, description="few-shot examples per Claude prompt")
 
     # --- System A (Dagster) --------------------------------------------------------------------

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import datetime
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -78,3 +80,73 @@ def answer_text(
     if sentence is None or audit(sentence, rows):
         return fallback
     return sentence.text
+
+
+# --- a sentence written by the model (NLQ_ANTHROPIC_SEND_ROWS) ------------------------------------
+
+_DIGITS = re.compile(r"\d+(?:\.\d+)?")
+#: longer than this is no answer sentence
+MAX_WRITTEN_CHARS = 1000
+
+
+def _numbers_of(value: Any) -> list[float]:
+    """The numbers a cell shows: the value itself, or every number written in its text (a label
+    "svc-01", a time's year, month, day, hour, minute and second)."""
+    if isinstance(value, bool) or value is None:
+        return []
+    if isinstance(value, int | float | Decimal):
+        return [float(value)]
+    if isinstance(value, datetime):
+        return [
+            float(v) for v in (value.year, value.month, value.day, value.hour, value.minute, value.second)
+        ]
+    if isinstance(value, date):
+        return [float(v) for v in (value.year, value.month, value.day)]
+    text = (
+        json.dumps(value, ensure_ascii=False, default=str) if isinstance(value, dict | list) else str(value)
+    )
+    return [float(m) for m in _DIGITS.findall(text)]
+
+
+def _rounds_to(shown: Decimal, value: float) -> bool:
+    """``shown`` ("1.2", "67", "1,234") is ``value`` rounded to the decimals it shows."""
+    exponent = shown.as_tuple().exponent
+    decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    return abs(abs(value) - float(shown)) <= 0.5 * 10**-decimals + 1e-9
+
+
+def unsupported_numbers(
+    text: str, rows: Sequence[Sequence[Any]], said: Iterable[str] = (), counts: Iterable[int] = ()
+) -> list[Decimal]:
+    """The numbers in ``text`` that are not shown (rounding aside) by any cell of ``rows``, by
+    ``said`` (the question, the SQL) or in ``counts`` (how many rows): a sentence with any of
+    them says something the rows do not."""
+    from nlq_platform.text_to_sql.sentence import extract_numbers
+
+    known = [float(c) for c in counts]
+    labels: list[str] = []
+    for row in rows:
+        for value in row:
+            known += _numbers_of(value)
+            if isinstance(value, str):
+                labels.append(value)
+    for words in said:
+        known += [float(m) for m in _DIGITS.findall(words or "")]
+    return [n for n in extract_numbers(text, ignore=labels) if not any(_rounds_to(n, v) for v in known)]
+
+
+def checked_written_answer(
+    text: str, question: str, sql: str, rows_sent: Sequence[Sequence[Any]], total_rows: int
+) -> tuple[str | None, str]:
+    """The model's sentence, when it can be shown: in the question's language (Korean for a
+    Korean question), not too long, and every number in it a number of the rows sent (or of the
+    question or the SQL, or a row count). Else None, and why."""
+    text = " ".join(text.split())
+    if not text or len(text) > MAX_WRITTEN_CHARS:
+        return None, "no sentence" if not text else "too long"
+    if is_korean(question) and not is_korean(text):
+        return None, "not in the question's language"
+    unknown = unsupported_numbers(text, rows_sent, (question, sql), (len(rows_sent), total_rows))
+    if unknown:
+        return None, "numbers not in the rows: " + ", ".join(str(n) for n in unknown)
+    return text, ""

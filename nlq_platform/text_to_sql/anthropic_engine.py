@@ -10,6 +10,10 @@ Rate limits (429) and server errors (5xx, 529 overloaded) are retried by the SDK
 (``max_retries``, honouring ``Retry-After``); whatever still fails — and timeouts, connection and
 authentication errors — surfaces as :class:`EngineUnavailable` with a message fit for a user.
 
+With ``NLQ_ANTHROPIC_SEND_ROWS`` on (default off), :meth:`AnthropicEngine.write_answer` also
+asks Claude for the answer sentence, from the question, the reading, the SQL and the first
+:data:`SENTENCE_ROWS` rows; off, no row is ever sent and the service builds the sentence locally.
+
 The ``anthropic`` package is imported lazily (it takes seconds to import) and the client is built
 on the first :meth:`AnthropicEngine.generate`, so importing this module never touches the network.
 
@@ -22,16 +26,20 @@ Settings (environment):
 ``NLQ_ANTHROPIC_TIMEOUT_S``    ``30``                 timeout of one HTTP attempt, seconds
 ``NLQ_ANTHROPIC_MAX_RETRIES``  ``2``                  SDK retries on 408/409/429/5xx/timeouts
 ``NLQ_FEW_SHOT_K``             ``5``                  few-shot examples per prompt
+``NLQ_ANTHROPIC_SEND_ROWS``    ``false``              Claude writes the answer sentence from the rows
 =============================  =====================  ================================================
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from nlq_platform.config import Settings, SettingsError, load_settings
@@ -49,6 +57,9 @@ TOOL_NAME = "submit_sql"
 #: values per catalog column shown to the model
 MAX_HINT_VALUES = 20
 MAX_HINT_VALUE_CHARS = 80
+#: rows sent for the answer sentence (NLQ_ANTHROPIC_SEND_ROWS), and the longest cell text sent
+SENTENCE_ROWS = 20
+MAX_SENTENCE_CELL_CHARS = 200
 
 SUBMIT_SQL_TOOL: dict[str, Any] = {
     "name": TOOL_NAME,
@@ -118,6 +129,8 @@ class AnthropicSettings:
     timeout_s: float = 30.0
     max_retries: int = 2
     few_shot_k: int = 5
+    #: NLQ_ANTHROPIC_SEND_ROWS: may rows be sent, for Claude to write the answer sentence?
+    send_rows: bool = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AnthropicSettings:
@@ -128,6 +141,7 @@ class AnthropicSettings:
             timeout_s=settings.anthropic_timeout_s,
             max_retries=settings.anthropic_max_retries,
             few_shot_k=settings.few_shot_k,
+            send_rows=settings.anthropic_send_rows,
         )
 
     @classmethod
@@ -305,6 +319,63 @@ def question_message(question: str, history: Sequence[Turn] | None = None) -> st
     return "\n".join(lines)
 
 
+SENTENCE_SYSTEM = """You write the answer to an analyst's question about application logs: one or \
+two sentences, from the result of the query that answered it.
+Rules:
+- Write in the language of the question (Korean question → Korean answer).
+- Say only what the rows say. Every number you write must be a value in the rows (rounding is \
+fine), the number of rows, or a number of the question; never compute totals, shares, \
+differences, averages or rates of your own.
+- When only the first rows are shown, say nothing about the others.
+- Times are UTC: write them as in the rows (24-hour clock).
+- Name things in words: no column aliases, no SQL, no markdown, no lists, no preamble. Reply with \
+the sentences only."""
+
+
+@dataclass(frozen=True)
+class WrittenAnswer:
+    """Claude's answer sentence, and how many of the rows (the first ones) it was written from."""
+
+    text: str
+    rows_sent: int
+
+
+def _cell(value: Any) -> Any:
+    """A cell as JSON, long text cut."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict | list | tuple):
+        value = json.dumps(value, ensure_ascii=False, default=str)
+    value = str(value)
+    cut = MAX_SENTENCE_CELL_CHARS
+    return value if len(value) <= cut else value[: cut - 1] + "…"
+
+
+def sentence_message(
+    question: str, reading: str, sql: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, int]:
+    """The user message for the answer sentence — the question, the reading, the SQL and the
+    first :data:`SENTENCE_ROWS` rows as JSON lines — and how many rows it carries."""
+    sent = list(rows[:SENTENCE_ROWS])
+    shown = "all" if len(sent) == len(rows) else f"the first {len(sent)}"
+    lines = [f"Question: {question}"]
+    if reading:
+        lines.append(f"Reading: {reading}")
+    lines += [
+        f"SQL: {sql}",
+        f"Columns: {json.dumps(list(columns), ensure_ascii=False)}",
+        f"Rows ({len(rows)} in total; {shown} shown, one JSON array a line):",
+        *(json.dumps([_cell(v) for v in row], ensure_ascii=False) for row in sent),
+        "",
+        "Write the answer.",
+    ]
+    return "\n".join(lines), len(sent)
+
+
 class AnthropicEngine:
     """Text-to-SQL with Claude: forced ``submit_sql`` tool call, validator-driven repair."""
 
@@ -478,6 +549,43 @@ class AnthropicEngine:
         failure.details = details  # type: ignore[attr-defined]
         raise failure
 
+    # -- the answer in words -----------------------------------------------------------------------
+
+    def write_answer(
+        self,
+        question: str,
+        reading: str,
+        sql: str,
+        columns: Sequence[str],
+        rows: Sequence[Sequence[Any]],
+    ) -> WrittenAnswer:
+        """Claude's answer sentence from the first :data:`SENTENCE_ROWS` rows — only when
+        ``send_rows`` (NLQ_ANTHROPIC_SEND_ROWS) allows it; otherwise nothing is sent and this
+        raises :class:`PermissionError`. Raises :class:`EngineUnavailable` when the call fails
+        and :class:`NotUnderstood` when the reply holds no text. The caller checks the sentence
+        (numbers, language) before showing it."""
+        if not self.settings.send_rows:
+            raise PermissionError(
+                "rows may not be sent to the Anthropic API (NLQ_ANTHROPIC_SEND_ROWS is off)"
+            )
+        message, sent = sentence_message(question, reading, sql, columns, rows)
+        client = self._get_client()
+        import anthropic
+
+        try:
+            response = client.messages.create(
+                model=self.settings.model,
+                max_tokens=400,
+                system=SENTENCE_SYSTEM,
+                messages=[{"role": "user", "content": message}],
+            )
+        except anthropic.AnthropicError as err:
+            raise self._unavailable(err) from err
+        text = " ".join(b.text for b in response.content if b.type == "text").strip()
+        if not text:
+            raise NotUnderstood(f"The model wrote no sentence (stop reason: {response.stop_reason}).")
+        return WrittenAnswer(text=" ".join(text.split()), rows_sent=sent)
+
 
 def refusal_message(words: object, explanation: str) -> str:
     """The refusal contract both engines keep: ``question not understood: "w" — why``, naming the
@@ -513,11 +621,13 @@ def _add_usage(total: Counter[str], response: Any) -> None:
 
 
 __all__ = [
+    "SENTENCE_ROWS",
     "SUBMIT_SQL_TOOL",
     "AnthropicEngine",
     "AnthropicSettings",
     "EngineNotConfigured",
     "EngineUnavailable",
+    "WrittenAnswer",
     "build_system_prompt",
     "most_similar",
     "render_table",

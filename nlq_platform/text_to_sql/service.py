@@ -22,7 +22,7 @@ from nlq_platform.db import dsn as dsn_mod
 from nlq_platform.metadata.loader import CacheLoader
 from nlq_platform.metadata.postgres import fetch_snapshot, fetch_value_catalog
 from nlq_platform.metadata.store import default_cache_uri, store_from_uri
-from nlq_platform.text_to_sql.answer import answer_text
+from nlq_platform.text_to_sql.answer import answer_text, checked_written_answer
 from nlq_platform.text_to_sql.context import Context
 from nlq_platform.text_to_sql.conversation import Conversation, Turn
 from nlq_platform.text_to_sql.engine import Engine, InvalidSQL, NotUnderstood, answer_check
@@ -213,6 +213,39 @@ class TextToSQL:
         except Exception:  # suggestions are a courtesy: never the reason an answer fails
             return []
 
+    async def _sentence(self, answer: Answer, sql: str, context: Context) -> str:
+        """The answer in words. Claude's, from the first rows, when Claude answered and
+        NLQ_ANTHROPIC_SEND_ROWS allows sending rows — kept only when every number in it is one
+        the rows sent show; otherwise (the default: no row leaves the platform), or when that
+        call fails, the deterministic sentence (:func:`answer_text`)."""
+        write = getattr(self._engine, "write_answer", None)
+        if (
+            write is not None
+            and answer.engine == "anthropic"
+            and self.settings.anthropic_send_rows
+            and answer.rows
+        ):
+            try:
+                written = await asyncio.to_thread(
+                    write, answer.question, answer.reading, sql, answer.columns, answer.rows
+                )
+                text, why = checked_written_answer(
+                    written.text, answer.question, sql, answer.rows[: written.rows_sent], len(answer.rows)
+                )
+            except Exception as exc:  # the sentence must never cost the analyst the answer
+                text, why = None, error_text(exc)
+            answer.details["sentence"] = {"by": "anthropic"} if text else {"by": "builder", "why": why}
+            if text:
+                return text
+        return answer_text(
+            answer.question,
+            sql,
+            answer.columns,
+            answer.rows,
+            answer.details.get("plan"),
+            context.schema.dialect or "postgres",
+        )
+
     async def run_sql(self, sql: str, question: str = "") -> Answer:
         started = time.perf_counter()
         answer = Answer(question=question, engine="sql")
@@ -247,13 +280,6 @@ class TextToSQL:
         else:
             answer.details["source"] = "archive"
         answer.columns, answer.rows = result.columns, result.rows
-        answer.answer = answer_text(
-            answer.question,
-            guarded.sql,
-            result.columns,
-            result.rows,
-            answer.details.get("plan"),
-            context.schema.dialect or "postgres",
-        )
+        answer.answer = await self._sentence(answer, guarded.sql, context)
         answer.elapsed_ms = (time.perf_counter() - started) * 1000
         return answer
