@@ -81,3 +81,15 @@ def test_counted_things_are_measures_not_breakdowns(
     plan, _ = understand(question, CATALOG)
     assert [m.kind for m in plan.measures] == measures
     assert plan.dimensions == dimensions
+
+
+def test_the_kinds_of_a_noun_are_a_breakdown_by_it() -> None:
+    plan, _ = understand("지난 1시간 payment-api 에러 메시지를 종류별로 세줘", CATALOG)
+    assert plan.dimensions == ["message"]
+
+
+def test_one_users_errors_by_type_are_error_counts_not_an_activity_summary() -> None:
+    plan, _ = understand("user_94 hit which errors in the last hour, by error type?", CATALOG)
+    assert plan.dimensions == ["error_type"]
+    assert [m.kind for m in plan.measures] == ["count"]  # no "affected users" of one user
+    assert ("level", "=", "ERROR") in [(f.column, f.op, f.value) for f in plan.filters]

@@ -170,8 +170,8 @@ def english_view(question: str) -> str:
     )  # "TRACE부터 FATAL까지"
     text = re.sub(r"\s*조합\s*(?=별|마다)", "", text)  # "페이지와 에러 종류 조합별"
     text = re.sub(
-        r"(?<![가-힣])(?!에러|오류)([가-힣a-z]+)\s+종류\s*(?=별|마다)", r"\1", text
-    )  # "브라우저 종류별"
+        r"(?<![가-힣])(?!에러|오류)([가-힣a-z]+?)(?:을|를|의)?\s+종류\s*(?=별|마다)", r"\1", text
+    )  # "브라우저 종류별", "메시지를 종류별로"
     text = re.sub(r"\b(per|by|each)-(?=[a-z])", r"\1 ", text)  # "per-service"
     text = re.sub(r"-(level|레벨)\b", r" \1", text)  # "FATAL-level"
     text = re.sub(r"\b(fatal|error|warn|warning|info|debug|trace)[- ]severity\b", r"\1 level", text)

@@ -263,7 +263,8 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         if low == 400:
             plan.add_filter("metadata.status_code", "<", 500)
         about_errors = False
-    summary = bool((users or traces) and dims)  # what one user or trace did, per service/…
+    # what one user or trace did, per service/…; per error type it is which errors it hit
+    summary = bool((users or traces) and dims and dims != ["error_type"])
     rated = any(m.kind == "error_rate" for m in requested)  # a rate needs every row
     if (
         "level" not in by_column
@@ -744,8 +745,8 @@ def _conventions(plan: Plan, primary: Measure, text: str, by_column: dict[str, l
         ]
     if primary.column == "duration_ms":
         plan.add_filter("duration_ms", "not_null")
-    if dims == ["error_type"] and primary.kind == "count":
-        plan.measures.append(Measure("count_distinct", "affected_users", "user_id"))
+    if dims == ["error_type"] and primary.kind == "count" and not plan.has_filter("user_id"):
+        plan.measures.append(Measure("count_distinct", "affected_users", "user_id"))  # not of one user
     if "user_id" in dims:
         plan.add_filter("user_id", "not_null")
         if primary.kind == "count":
