@@ -56,6 +56,8 @@ VIEWPORT = {"width": 1400, "height": 1800}
 
 KO_TIME_BUCKETS = "지난 24시간 동안 시간대별 에러 수"
 EN_TOP_N = "top 5 services by error count in the last 24 hours"
+EN_PER_SERVICE = "How many errors per service in the last 24 hours?"
+EN_FOLLOW_UP = "only production"  # a filter added to the previous answer, the rest carried over
 EXAMPLES = [
     {
         "question": "지난 1시간 동안 발생한 에러가 몇 건이야?",
@@ -253,3 +255,29 @@ def test_thumbs_up_stores_the_question_and_sql(page: Page, tmp_path: Path, brows
         {"question": EN_TOP_N, "sql": sql, "verdict": "up", "note": None, "engine": "offline"}
     ]
     screenshot(page, tmp_path, "browser-feedback-up")
+
+
+def test_a_follow_up_changes_the_reading_the_sql_and_the_chart(page: Page, tmp_path: Path) -> None:
+    first = ask(page, EN_PER_SERVICE)
+    first_sql = assert_table_chart_and_sql(page, first)
+    first_reading = first.get_by_test_id("stAlert").first
+    expect(first_reading).to_contain_text("level = ERROR")
+    expect(first_reading).not_to_contain_text("follow-up")
+    reading_before = first_reading.text_content()
+    assert "environment" not in first_sql, first_sql
+
+    second = ask(page, EN_FOLLOW_UP)
+    second_sql = assert_table_chart_and_sql(page, second)
+    reading = second.get_by_test_id("stAlert").first  # the reading names what changed and what stayed
+    expect(reading).to_contain_text("follow-up — environment = production; the rest as before:")
+    for carried in ("level = ERROR", "last 1 day", "by service"):
+        expect(reading).to_contain_text(carried)
+    assert reading.text_content() != reading_before
+    # the new filter, in the previous answer's window and breakdown
+    assert "environment = 'production'" in second_sql, second_sql
+    assert "level = 'ERROR'" in second_sql and "INTERVAL '24 HOURS'" in second_sql.upper(), second_sql
+    assert "GROUP BY service" in second_sql and second_sql != first_sql, second_sql
+    expect(second.get_by_test_id("stVegaLiteChart").locator(".mark-rect path").first).to_be_attached()  # bars
+    expect(second).not_to_contain_text("니다")  # English question, English sentence
+    expect(first_reading).to_have_text(reading_before)  # the first answer is left as it was
+    screenshot(page, tmp_path, "browser-en-follow-up")
