@@ -224,3 +224,9 @@ def test_our_systems_is_the_scope_not_a_breakdown() -> None:
     assert parse("for each of our systems, how many errors in the past hour?", CATALOG).dimensions == [
         "service"
     ]
+
+
+def test_a_top_n_breaks_ties_on_its_groups() -> None:
+    """Rows tied on the count come back in one order, so the top five are the same five each run."""
+    sql = compile_plan(parse("top 3 services by error count", CATALOG))
+    assert sql.endswith("ORDER BY error_count DESC, service ASC LIMIT 3")

@@ -105,6 +105,15 @@ def filter_sql(f: Filter) -> str:
     raise ValueError(f"unknown filter op {f.op}")
 
 
+def total_order(order: list[tuple[str, bool]], group: list[str]) -> list[tuple[str, bool]]:
+    """The plan's order, with the group keys it leaves out appended ascending: rows tied on a count
+    come back in one fixed order, so a top 5 is the same five rows on every run."""
+    if not order:
+        return []
+    keys = {key for key, _ in order}
+    return list(order) + [(key, False) for key in group if key not in keys]
+
+
 def to_postgres(plan: Plan) -> str:
     select: list[str] = []
     group: list[str] = []
@@ -133,8 +142,9 @@ def to_postgres(plan: Plan) -> str:
         measure, op, value = plan.having
         body = measure_sql(measure).rsplit(" AS ", 1)[0]
         sql += f" HAVING {body} {op} {quote_literal(value)}"
-    if plan.order:
-        sql += " ORDER BY " + ", ".join(f"{key} {'DESC' if desc else 'ASC'}" for key, desc in plan.order)
+    order = total_order(plan.order, group)
+    if order:
+        sql += " ORDER BY " + ", ".join(f"{key} {'DESC' if desc else 'ASC'}" for key, desc in order)
     if plan.limit is not None:
         sql += f" LIMIT {plan.limit}"
     return sql
