@@ -32,7 +32,7 @@ from nlq_platform.metadata.examples import (
     synthesize_examples,
     validate_examples,
 )
-from nlq_platform.metadata.postgres import fetch_table, fetch_value_catalog
+from nlq_platform.metadata.postgres import MESSAGE_MIN_COUNT, fetch_table, fetch_value_catalog
 from nlq_platform.metadata.schema import Column, SchemaSnapshot, Table
 from nlq_platform.text_to_sql.anthropic_engine import (
     AnthropicSettings,
@@ -122,6 +122,14 @@ def seeded(pg: TestPostgres) -> Seeded:
         return Seeded(owner, reader, logs, orders, catalog)
 
     return asyncio.run(setup())
+
+
+def test_the_catalog_keeps_rare_event_names_but_not_template_instances(seeded: Seeded) -> None:
+    """A digit-free message seen twice is an event name; one with digits is a template's instance."""
+    messages = {v["value"]: v["count"] for v in seeded.catalog["logs"]["message"]}
+    assert {"worker restarted by supervisor", "refresh token expired"} <= messages.keys()
+    rare = [m for m, n in messages.items() if n < MESSAGE_MIN_COUNT]
+    assert rare and not any(re.search(r"\d", m) for m in rare)
 
 
 async def _validate(seeded: Seeded, examples: list[Example], **kw: Any) -> list[Example]:

@@ -43,6 +43,27 @@ def test_catalog_values_are_linked(question: str, expected: set[tuple[str, str]]
     assert expected <= linked(question)
 
 
+EVENTS = ["worker restarted by supervisor", "refresh token expired", "refresh token rotated",
+          "navigate /cart -> /checkout", "job started"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("how many refresh tokens expired today?", {("message", "refresh token expired")}),
+        ("refresh token 만료(expired) 몇 번?", {("message", "refresh token expired")}),
+        ("how often were refresh tokens rotated?", {("message", "refresh token rotated")}),
+        ("when was the inventory worker last restarted by the supervisor?",  # beside the service
+         {("message", "worker restarted by supervisor")}),
+        ("average cart_total of checkout submits", set()),  # a path event is named exactly or not at all
+        ("how many errors did the supervisor log?", set()),  # one word of a name is not the name
+    ],
+)  # fmt: skip
+def test_event_names_written_in_other_words(question: str, expected: set[tuple[str, str]]) -> None:
+    found = {(m.column, m.value) for m in link_values(question, {**CATALOG, "message": EVENTS})}
+    assert {f for f in found if f[0] == "message"} == expected
+
+
 def test_longest_match_wins_and_nothing_overlaps() -> None:
     found = linked("PaymentDeclinedError on payment-api")
     assert ("error_type", "PaymentDeclinedError") in found

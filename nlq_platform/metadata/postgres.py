@@ -45,6 +45,9 @@ CATALOG_COLUMNS: tuple[str, ...] = (
 METADATA_VALUE_LIMIT = 50
 #: messages logged at least this often are event names ("checkout_completed", "click add_to_cart")
 MESSAGE_MIN_COUNT = 20
+#: a message without digits is an event name from its second occurrence ("worker restarted by
+#: supervisor"); with digits it is a template's instance ("GET /api/v1/inventory 200 (46.9 ms)")
+EVENT_MIN_COUNT = 2
 
 
 async def fetch_table(conn: asyncpg.Connection, table: str, schema: str = "public") -> Table | None:
@@ -128,11 +131,13 @@ async def _metadata_values(
 
 
 async def _event_messages(conn: asyncpg.Connection, table: Table, limit: int = 100) -> list[dict[str, Any]]:
-    """The frequent short messages: the event names of the data ("checkout_completed")."""
+    """The frequent short messages, and the rarer ones without digits: the event names of the data
+    ("checkout_completed", "worker restarted by supervisor")."""
     live = "AND deleted = FALSE" if table.column("deleted") else ""
     rows = await conn.fetch(
         f'SELECT message AS value, count(*) AS n FROM "{table.table_id}" '
         f"WHERE length(message) <= 48 {live} GROUP BY 1 HAVING count(*) >= {MESSAGE_MIN_COUNT} "
+        f"OR (count(*) >= {EVENT_MIN_COUNT} AND message !~ '[0-9]') "
         f"ORDER BY n DESC, 1 LIMIT {int(limit)}"
     )
     return [{"value": r["value"], "count": r["n"]} for r in rows]

@@ -272,6 +272,36 @@ def _level_word_pattern(value: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z]){re.escape(value)}[- ](?:level|severity)")
 
 
+_EVENT_STOP = frozenset(
+    {"the", "a", "an", "by", "of", "to", "in", "on", "for", "from", "with", "and", "is", "was"}
+)
+
+
+def _loose_events(
+    messages: list[str], text: str, taken: list[tuple[int, int]]
+) -> list[tuple[int, int, str, str, str]]:
+    """A multi-word event name whose words stand in the question in order and close together
+    ("last restarted by the supervisor" → "worker restarted by supervisor"): all but one of its
+    words are there, and at least two of them outside what other mentions already claimed. The
+    closest first: "refresh token expired" before "refresh token rotated"."""
+    found: list[tuple[int, int, int, str, str, str]] = []
+    for value in messages:
+        if " " not in value or not value.replace(" ", "").isalpha():
+            continue  # words only; paths, arrows and identifiers are matched exactly or not at all
+        words = [w for w in value.lower().split() if w not in _EVENT_STOP and len(w) > 2]
+        positions = [m for w in words if (m := re.search(rf"(?<![a-z_]){re.escape(w)}(?![a-z_])", text))]
+        starts = [m.start() for m in positions]
+        if len(words) < 2 or len(positions) < max(2, len(words) - 1) or starts != sorted(starts):
+            continue
+        free = [m for m in positions if not any(m.start() < e and s < m.end() for s, e in taken)]
+        if len(free) < 2 or free[-1].end() - free[0].start() > len(value) + 8:
+            continue
+        start, end = free[0].start(), free[-1].end()
+        found.append((len(words) - len(positions), start, end, "message", value, text[start:end]))
+    found.sort(key=lambda f: (f[0], f[1] - f[2]))  # the name with every word there, then the longest
+    return [f[1:] for f in found]
+
+
 def _named_beside(column: str, text: str, start: int, end: int) -> bool:
     """Whether the column's own noun is next to the words at ``text[start:end]``."""
     nouns = DIMENSION_NOUNS.get(column, ())
@@ -321,6 +351,10 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
             continue
         taken.append((start, end))
         mentions.append(Mention(column=column, value=value, text=form))
+    if not any(m.column == "message" for m in mentions):  # an event named in other words
+        for start, end, column, value, form in _loose_events(catalog.get("message", []), text, taken)[:1]:
+            taken.append((start, end))
+            mentions.append(Mention(column=column, value=value, text=form))
     mentions.sort(key=lambda m: text.find(m.text))
     return mentions
 
