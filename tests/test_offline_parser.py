@@ -230,3 +230,45 @@ def test_a_top_n_breaks_ties_on_its_groups() -> None:
     """Rows tied on the count come back in one order, so the top five are the same five each run."""
     sql = compile_plan(parse("top 3 services by error count", CATALOG))
     assert sql.endswith("ORDER BY error_count DESC, service ASC LIMIT 3")
+
+
+def _understood(question: str):
+    from nlq_platform.text_to_sql.offline.engine import understand
+
+    return understand(question, {**CATALOG, "function_name": ["charge", "reserve"]})[0]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when did the last TimeoutError happen today and on which endpoint?",
+        "오늘 TimeoutError가 마지막으로 난 게 언제고 어느 서비스였어?",
+    ],
+)
+def test_one_moment_and_where_it_happened_is_one_row(question: str) -> None:
+    plan = _understood(question)
+    assert plan.is_listing and plan.limit == 1 and plan.columns[0] == "created_at"
+    assert plan.order == [("created_at", True)]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "when was the first TimeoutError of each service today?",  # each group's moment
+        "서비스별로 오늘 TimeoutError가 처음 난 시각",
+        "list the users hit by TimeoutError today with how many they got and when the first one came",
+    ],
+)
+def test_each_groups_moment_is_no_single_row(question: str) -> None:
+    """A table of groups, or a refusal naming the moment: never the one earliest row."""
+    try:
+        plan = _understood(question)
+    except NotUnderstood as refusal:
+        assert "moment" in str(refusal)
+    else:
+        assert plan.dimensions and not plan.is_listing
+
+
+def test_a_top_n_may_name_its_scope_before_the_noun() -> None:
+    plan = parse("top 3 order-api error messages this week", CATALOG)
+    assert plan.dimensions == ["message"] and plan.limit == 3

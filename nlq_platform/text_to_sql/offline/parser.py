@@ -74,7 +74,7 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
         rf"{lx.GROUP_PREFIX}(?:(?!{noun}){lx.GROUP_FILLER}){{0,2}}({noun_list})(?![a-z_])",
         rf"({noun})\s*(?:이|가)?\s*어디",  # "페이지 어디야"
         rf"({noun})\s*(?:top|상위|하위)\s*\d",  # "API top 5"
-        rf"(?:top|상위|하위|bottom|slowest|fastest|busiest|worst)\s*(?:\d+|{lx.NUMBER_WORD})\s+(?:[\w-]+\s+)?({noun_list})",  # "top 5 backend paths"
+        rf"(?:top|상위|하위|bottom|slowest|fastest|busiest|worst)\s*(?:\d+|{lx.NUMBER_WORD})\s+(?:[\w-]+\s+){{0,2}}({noun_list})",  # "top 5 backend paths", "top 3 auth-api error messages"
         rf"({noun})\s*(?:가운데|중에서|중에|중)(?=\s)",  # "경로 가운데 … 다섯 곳"
         rf"(?:\d+|한|두|세|네|다섯|열)\s*(?:개|곳|가지)\s*({noun})",  # "다섯 개 경로"
         rf"({noun})\s*(?:목록|리스트)\S*\s*(?:과|와|이랑|랑|하고)?\s*각",  # "서비스 목록이랑 각각 몇 번"

@@ -49,18 +49,62 @@ def _plain_count(plan: Plan) -> bool:
     return len(plan.measures) == 1 and plan.measures[0].kind == "count" and plan.measures[0].where is None
 
 
+def _asks_a_moment(view: str) -> str | None:
+    """ "first_seen" for "when … first", "last_seen" for "the last time …", else None."""
+    last = claims.LAST_TIME.search(view)
+    first = _WHEN.search(view) and _FIRST.search(view)
+    if not (last or first):
+        return None
+    return "first_seen" if first and not last else "last_seen"
+
+
+#: words of many answers: each group's moment, a list, or counts beside the moment
+_MANY = re.compile(
+    r"(?<![a-z])(?:each|every|all|list|how many|how often)(?![a-z])|각|모든|목록|정리|몇\s*(?:번|건|개|명)"
+)
+
+
+def _asked_which(view: str, dimension: str) -> bool:
+    """ "in which service and function", "어느 함수": the dimension is a question word's answer."""
+    nouns = "|".join(re.escape(n) for n in lx.DIMENSION_NOUNS.get(dimension, ()))
+    return (
+        bool(nouns)
+        and re.search(rf"(?:which|what|어느|어떤)\s+(?:[\w-]+\s+){{0,3}}(?:{nouns})", view) is not None
+    )
+
+
+def moment_and_its_place(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "When did the first timeout show up, and in which service and function?": one moment and
+    where it happened — the earliest (or latest) row with the columns asked, not a table of
+    groups. A grouping word ("per service", "서비스별") asks each group's moment instead."""
+    kind = _asks_a_moment(view)
+    if kind is None or not plan.dimensions or plan.bucket is not None or plan.having is not None:
+        return False
+    if (
+        lx.GROUP_WORD.search(view)
+        or _MANY.search(view)
+        or any(d.startswith("metadata.") for d in plan.dimensions)
+    ):
+        return False
+    asked = [d for d in plan.dimensions if _asked_which(view, d)]  # not the house style's extras
+    if not asked:
+        return False
+    plan.columns = ["created_at", *asked, "message"]
+    plan.measures, plan.dimensions = [], []
+    plan.order, plan.limit = [("created_at", kind == "last_seen")], 1
+    return True
+
+
 def moment_of_occurrence(view: str, plan: Plan, catalog: Catalog) -> bool:
     """ "When was the last FATAL?", "처음 터진 시각이 언제야?": the latest (or earliest)
     ``created_at`` of the rows, not a count or a list."""
     if plan.dimensions or plan.bucket is not None or plan.having is not None:
         return False
-    last = claims.LAST_TIME.search(view)
-    first = _WHEN.search(view) and _FIRST.search(view)
-    if not (last or first):
+    kind = _asks_a_moment(view)
+    if kind is None:
         return False
     if plan.is_listing and (_asks_rows(view) or _names_columns(view) or _SHOW_ROWS.search(view)):
         return False  # "the five latest FATAL logs: time, service …" lists rows
-    kind = "first_seen" if first and not last else "last_seen"
     plan.measures = [Measure(kind, kind)]
     plan.columns, plan.order, plan.limit = [], [], None
     return True
@@ -306,6 +350,7 @@ RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
     columns_as_named,
     statistic_of_numeric_key,
     threshold_on_average,
+    moment_and_its_place,
     moment_of_occurrence,
     count_of_distinct_things,
     summary_statistics,
