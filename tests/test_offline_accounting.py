@@ -60,6 +60,11 @@ def test_a_listing_shows_the_columns_named() -> None:
             "by backend service",
         ),
         ("지난 24시간 payment-api 요청이 몇 건이고 그중 POST는 몇 건이야?", "몇 건"),
+        # a second window, a share of the whole read as a rate within each group
+        ("users with a TimeoutError in the last hour who also logged in during the past 3 days", "past 3 days"),
+        ("최근 30분 동안 에러 난 사용자 중 지난 24시간 안에 결제한 사람", "지난 24시간"),
+        ("What share of all errors today came from each environment?", "of all errors"),
+        ("오늘 전체 에러 중 환경별 비중", "전체 에러 중"),
     ],
 )
 def test_what_the_plan_would_lose_is_refused_by_name(question: str, words: str) -> None:
@@ -81,3 +86,16 @@ def test_a_statistic_of_a_numeric_jsonb_key_and_a_threshold_on_an_average() -> N
     assert plan.dimensions == ["path"] and plan.having is not None and plan.having[1:] == (">", 300.0)
     plan, _ = understand("backend rows in the last hour with metadata status_code >= 500, per path", catalog)
     assert plan.measures[0].kind == "count"  # a filter on the key, not a statistic of it
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "payment-api errors over the last hour, bucketed by 5 minutes",  # a bucket's size
+        "엔드포인트별 최근 1시간 평균 응답시간을 그 전 24시간 평균이랑 비교",  # two windows compared
+        "서비스별 에러율, 최근 24시간 전체 로그 중 ERROR 비율로",  # a rate's whole: the group's rows
+        "최근 한 시간 동안 프론트에서 에러 난 trace 몇 개인지 세 주세요",  # "세 주세요" is no window
+    ],
+)
+def test_one_window_a_bucket_a_comparison_and_a_rate_pass(question: str) -> None:
+    understand(question, CATALOG)

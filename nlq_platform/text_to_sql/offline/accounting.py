@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.plan import Plan
+from nlq_platform.text_to_sql.offline.timewindow import relative_windows
 
 Refusal = tuple[str, str]  # (the words, why the plan does not answer them)
 Catalog = dict[str, list[str]]
@@ -252,6 +253,48 @@ def every_count_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) 
     return asked[1].group(0), "two counts were asked, and the offline engine found one"
 
 
+def _bucket_minutes(plan: Plan) -> int | None:
+    if plan.bucket is None:
+        return None
+    per_unit = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}.get(plan.bucket.unit, 0)
+    return plan.bucket.minutes * per_unit
+
+
+def every_window_is_used(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "users hit in the last hour who had checked out in the past 7 days": two windows asked of
+    one answer; a plan that keeps one (and compares none) answers another question."""
+    windows = relative_windows(question)
+    if len(windows) < 2 or plan.window is None or plan.window.end is not None:
+        return None
+    if any(m.where and "created_at" in m.where for m in plan.measures):
+        return None  # "the last hour next to the 24 hours before": a comparison of windows
+    kept = {plan.window.minutes, _bucket_minutes(plan)}  # "by 5 minutes" sizes the buckets
+    other = next((w for w in windows if w.minutes not in kept), None)
+    if other is None:
+        return None
+    return other.text, "a second time window was asked, and the offline engine keeps one window per answer"
+
+
+#: "전체 에러 중", "of all errors": the whole of the errors the groups' shares are of (a rate's
+#: whole, "전체 로그 중", is each group's own rows)
+_OF_THE_WHOLE = re.compile(
+    r"전체\s*(?:에러|오류|error)\S*\s*(?:중|가운데)"
+    r"|(?<![a-z])(?:of|among|out of)\s+(?:all|the total|total)\s+(?:(?:the|of|[a-z]+-api)\s+)?errors?(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def share_of_whole_is_not_a_rate(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "each service's share of all errors": a group's part of the whole, not the rate of errors
+    among the group's own rows — an error rate answers another question."""
+    match = _OF_THE_WHOLE.search(view)
+    if match is None or not plan.dimensions or not any(m.kind == "error_rate" for m in plan.measures):
+        return None
+    return match.group(
+        0
+    ), "a share of the whole was asked, and the offline engine computes rates within each group"
+
+
 RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     moment_is_answered,
     distinct_is_counted,
@@ -263,9 +306,11 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     statistic_is_measured,
     ranking_has_groups,
     ratio_is_computed,
+    share_of_whole_is_not_a_rate,
     rate_condition_is_not_a_filter,
     count_is_kept,
     every_count_is_kept,
+    every_window_is_used,
 )
 
 

@@ -36,7 +36,7 @@ _RELATIVE = re.compile(
     # "1-2h ago", "1~2시간 전": a range back in time, as long as its difference
     rf"(?:(?<![a-z0-9])(?:(?P<lo>\d+)\s*[-~–]\s*)?(?P<n>\d+)\s*-?\s*(?P<unit>{_UNIT_RE})"
     rf"|(?<![a-z0-9])(?P<nw>{_NUM_RE})\s+(?P<unitw>{_WORD_UNIT_RE})"
-    rf"|(?<![a-z0-9])(?P<nk>한|두|세|네|다섯|여섯|일곱|열)\s*(?P<unitk>시간|분|주|일))"
+    rf"|(?<![a-z0-9])(?P<nk>한|두|세|네|다섯|여섯|일곱|열)\s*(?P<unitk>시간|분|주(?!세요|십시오|시)|일))"  # "세 주세요": count, please
     rf"(?![a-z])\s*(?:간(?!격)|동안|이내|내|사이|ago)?",
     re.IGNORECASE,
 )
