@@ -61,7 +61,10 @@ def test_a_listing_shows_the_columns_named() -> None:
         ),
         ("지난 24시간 payment-api 요청이 몇 건이고 그중 POST는 몇 건이야?", "몇 건"),
         # a second window, a share of the whole read as a rate within each group
-        ("users with a TimeoutError in the last hour who also logged in during the past 3 days", "past 3 days"),
+        (
+            "users with a TimeoutError in the last hour who also logged in during the past 3 days",
+            "past 3 days",
+        ),
         ("최근 30분 동안 에러 난 사용자 중 지난 24시간 안에 결제한 사람", "지난 24시간"),
         ("What share of all errors today came from each environment?", "of all errors"),
         ("오늘 전체 에러 중 환경별 비중", "전체 에러 중"),
