@@ -4,7 +4,6 @@ name what was not understood; the conversation's JSON; the Claude engine's conte
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,14 @@ from nlq_platform.text_to_sql.conversation import Conversation, ConversationErro
 from nlq_platform.text_to_sql.engine import NotUnderstood
 from nlq_platform.text_to_sql.offline.compiler import compile_plan
 from nlq_platform.text_to_sql.offline.engine import understand, understand_turn
+from nlq_platform.text_to_sql.offline.plan import plan_to_dict
 from tests.test_offline_coverage import CATALOG
 
 
 def turn(question: str, columns: list[str] | None = None, rows: list[list[object]] | None = None) -> Turn:
     """An answered turn as the service records it (rows given: no database here)."""
     plan, _ = understand(question, CATALOG)
-    return Turn(question, "", compile_plan(plan, "postgres"), asdict(plan), columns or [], rows or [])
+    return Turn(question, "", compile_plan(plan, "postgres"), plan_to_dict(plan), columns or [], rows or [])
 
 
 def follow(history: list[Turn], question: str) -> tuple[str, str]:
@@ -100,7 +100,7 @@ def test_a_follow_up_changes_the_previous_plan(
 def test_three_turns_carry_every_change() -> None:
     history = [turn(ERRORS_KO)]
     plan, _, _ = understand_turn("그럼 staging은?", CATALOG, history)
-    history.append(Turn("그럼 staging은?", "", compile_plan(plan, "postgres"), asdict(plan)))
+    history.append(Turn("그럼 staging은?", "", compile_plan(plan, "postgres"), plan_to_dict(plan)))
     sql, _ = follow(history, "시간별로 다시")
     assert "environment = 'staging'" in sql and "DATE_TRUNC('HOUR'" in sql and "level = 'ERROR'" in sql
 

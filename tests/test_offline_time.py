@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import sqlglot
 
-from nlq_platform.text_to_sql.offline.timewindow import Bucket, parse_bucket, parse_window
+from nlq_platform.text_to_sql.offline.compiler import moment
+from nlq_platform.text_to_sql.offline.timewindow import Bucket, TimePoint, parse_bucket, parse_window
 
 
 @pytest.mark.parametrize(
@@ -34,12 +36,15 @@ from nlq_platform.text_to_sql.offline.timewindow import Bucket, parse_bucket, pa
 )
 def test_windows(question: str, start: str) -> None:
     window = parse_window(question)
-    assert window is not None and window.start == start
+    assert window is not None and moment(window.start).sql("postgres") == sqlglot.parse_one(
+        start, read="postgres"
+    ).sql("postgres")
 
 
 def test_yesterday_is_bounded() -> None:
     window = parse_window("어제 발생한 에러")
-    assert window is not None and window.end == "DATE_TRUNC('day', NOW())"
+    assert window is not None and window.end == TimePoint(from_midnight=True)
+    assert window.start == TimePoint(1, "day", from_midnight=True)
 
 
 @pytest.mark.parametrize(
@@ -72,7 +77,7 @@ def test_buckets(question: str, bucket: Bucket) -> None:
 def test_a_bucket_is_not_a_window() -> None:
     assert parse_window("5분 단위로 보여줘") is None
     window = parse_window("지난 1시간 에러를 5분 단위로")
-    assert window is not None and window.start == "NOW() - INTERVAL '1 hour'"
+    assert window is not None and window.start == TimePoint(1, "hour")
 
 
 def test_the_period_before_is_as_long_as_it_says() -> None:

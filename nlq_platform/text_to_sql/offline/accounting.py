@@ -266,7 +266,7 @@ def every_window_is_used(view: str, question: str, plan: Plan, catalog: Catalog)
     windows = relative_windows(question)
     if len(windows) < 2 or plan.window is None or plan.window.end is not None:
         return None
-    if any(m.where and "created_at" in m.where for m in plan.measures):
+    if any(f.column == "created_at" for m in plan.measures for f in m.where):
         return None  # "the last hour next to the 24 hours before": a comparison of windows
     kept = {plan.window.minutes, _bucket_minutes(plan)}  # "by 5 minutes" sizes the buckets
     other = next((w for w in windows if w.minutes not in kept), None)

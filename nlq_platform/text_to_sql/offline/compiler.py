@@ -1,108 +1,174 @@
-"""Plan → SQL. The plan is written as PostgreSQL, parsed by sqlglot and generated for the target
-dialect, so one plan serves PostgreSQL and BigQuery tables alike."""
+"""Plan → SQL. The plan is built into a sqlglot expression tree (values become literals, never
+text pasted into SQL) and generated for the target dialect, so one plan serves PostgreSQL and
+BigQuery tables alike."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import sqlglot
+from sqlglot import exp
 
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
-from nlq_platform.text_to_sql.offline.timewindow import Bucket
+from nlq_platform.text_to_sql.offline.timewindow import Bucket, TimePoint
+
+_COMPARISONS: dict[str, type[exp.Binary]] = {
+    "=": exp.EQ, "!=": exp.NEQ, ">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE,
+}  # fmt: skip
+_AGGREGATES: dict[str, type[exp.Func]] = {"avg": exp.Avg, "max": exp.Max, "min": exp.Min, "sum": exp.Sum}
 
 
-def quote_literal(value: Any) -> str:
+def literal(value: Any) -> exp.Expression:
+    """A value as a SQL literal: booleans, numbers and strings, quoted by the generator."""
     if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
+        return exp.Boolean(this=value)
     if isinstance(value, int | float):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+        return exp.Literal.number(value)
+    return exp.Literal.string(str(value))
 
 
-def measure_sql(m: Measure) -> str:
-    col = m.column or "*"
-    if "." in col:  # a numeric JSONB key: AVG((metadata->>'cart_total')::numeric)
-        base, key = col.split(".", 1)
-        col = f"({base}->>{quote_literal(key)})::numeric"
-    match m.kind:
-        case "count":
-            body = "COUNT(*)" if m.column is None else f"COUNT({col})"
-        case "count_distinct":
-            body = f"COUNT(DISTINCT {col})"
-        case "avg" | "max" | "min" | "sum":
-            body = f"{m.kind.upper()}({col})"
-        case "percentile":
-            body = f"PERCENTILE_CONT({m.fraction}) WITHIN GROUP (ORDER BY {col})"
-        case "error_rate":
-            errors = m.where or "level = 'ERROR'"
-            return f"ROUND(100.0 * COUNT(*) FILTER (WHERE {errors}) / NULLIF(COUNT(*), 0), 2) AS {m.alias}"
-        case "share":
-            part = f"COUNT(DISTINCT {col}) FILTER (WHERE {m.where})"
-            return f"ROUND(100.0 * {part} / NULLIF(COUNT(DISTINCT {col}), 0), 2) AS {m.alias}"
-        case "first_seen":
-            body = "MIN(created_at)"
-        case "last_seen":
-            body = "MAX(created_at)"
-        case _:
-            raise ValueError(f"unknown measure {m.kind}")
-    if m.where:
-        body += f" FILTER (WHERE {m.where})"
-    return f"{body} AS {m.alias}"
+def contains(target: exp.Expression, text: str) -> exp.Expression:
+    """``target LIKE '%text%'`` with the text's own ``%``, ``_`` and ``\\`` escaped (and the escape
+    character named, as DuckDB has no default): 'add_to_cart' matches only itself."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    like = exp.Like(this=target.copy(), expression=exp.Literal.string(f"%{escaped}%"))
+    return like if escaped == text else exp.Escape(this=like, expression=exp.Literal.string("\\"))
 
 
-def bucket_sql(bucket: Bucket) -> tuple[str, str]:
-    """(expression, alias) of a time bucket."""
-    if bucket.unit == "minute" and bucket.minutes > 1:
-        expr = (
-            "DATE_TRUNC('minute', created_at) - "
-            f"(EXTRACT(MINUTE FROM created_at)::int % {bucket.minutes}) * INTERVAL '1 minute'"
-        )
-        return expr, "time_bucket"
-    return f"DATE_TRUNC('{bucket.unit}', created_at)", bucket.unit
+def column(name: str, cast: str | None = None) -> exp.Expression:
+    """A column, or ``metadata.key`` as the JSONB field's text (cast to ``cast`` when numeric)."""
+    if "." not in name:
+        return exp.column(name)
+    base, key = name.split(".", 1)
+    path = exp.JSONPath(expressions=[exp.JSONPathRoot(), exp.JSONPathKey(this=key)])
+    field = exp.JSONExtractScalar(this=exp.column(base), expression=path, only_json_types=True)
+    return exp.cast(exp.Paren(this=field), cast) if cast else field
 
 
-def levels_sql(levels: list[str]) -> str:
-    """``level = 'ERROR'`` or ``level IN ('ERROR', 'FATAL')``."""
-    if len(levels) == 1:
-        return f"level = {quote_literal(levels[0])}"
-    return f"level IN ({', '.join(quote_literal(v) for v in levels)})"
+def moment(point: TimePoint) -> exp.Expression:
+    """now, or the start of today, less the point's length."""
+    base: exp.Expression = exp.CurrentTimestamp()
+    if point.from_midnight:
+        base = exp.TimestampTrunc(this=base, unit=exp.var("DAY"))
+    if not point.amount:
+        return base
+    unit = point.unit.upper() + ("S" if point.amount != 1 else "")
+    return exp.Sub(
+        this=base, expression=exp.Interval(this=exp.Literal.string(str(point.amount)), unit=exp.var(unit))
+    )
 
 
-def column_sql(column: str, numeric: bool = False) -> str:
-    """A column, or ``metadata.key`` as the JSONB field (cast to int for numeric comparisons)."""
-    if "." not in column:
-        return column
-    base, key = column.split(".", 1)
-    text = f"{base}->>{quote_literal(key)}"
-    return f"({text})::int" if numeric else text
-
-
-def dimension_sql(column: str) -> tuple[str, str]:
-    """(select expression, alias) of a dimension."""
-    if "." not in column:
-        return column, column
-    return f"{column_sql(column)} AS {column.split('.', 1)[1]}", column.split(".", 1)[1]
-
-
-def filter_sql(f: Filter) -> str:
+def condition(f: Filter) -> exp.Expression:
+    """One filter as a boolean expression."""
     numeric = isinstance(f.value, int | float) and not isinstance(f.value, bool)
-    column = column_sql(f.column, numeric) if "." in f.column else f.column
+    target = column(f.column, "INT" if numeric else None)
     match f.op:
         case "not_null":
-            return f"{column} IS NOT NULL"
+            return exp.Is(this=target, expression=exp.Null(), negate=True)
         case "null":
-            return f"{column} IS NULL"
+            return exp.Is(this=target, expression=exp.Null())
         case "in":
-            return f"{column} IN ({', '.join(quote_literal(v) for v in f.value)})"
+            return exp.In(this=target, expressions=[literal(v) for v in f.value])
         case "like_any":
-            return "(" + " OR ".join(f"{column} LIKE {quote_literal(f'%{v}%')}" for v in f.value) + ")"
+            return exp.Paren(this=exp.or_(*(contains(target, v) for v in f.value)))
         case "= subquery":
-            return f"{column} = ({f.value})"
+            return exp.EQ(this=target, expression=exp.Subquery(this=select(f.value)))
         case "in subquery":
-            return f"{column} IN ({f.value})"
-        case "=" | "!=" | ">" | ">=" | "<" | "<=":
-            return f"{column} {f.op} {quote_literal(f.value)}"
+            return exp.In(this=target, query=exp.Subquery(this=select(f.value)))
+        case op if op in _COMPARISONS:
+            value = moment(f.value) if isinstance(f.value, TimePoint) else literal(f.value)
+            return _COMPARISONS[op](this=target, expression=value)
     raise ValueError(f"unknown filter op {f.op}")
+
+
+def conjunction(filters: tuple[Filter, ...] | list[Filter]) -> exp.Expression:
+    """Filters that must all hold."""
+    return exp.and_(*(condition(f) for f in filters))
+
+
+def condition_sql(filters: tuple[Filter, ...] | list[Filter], dialect: str = "postgres") -> str:
+    """Filters as SQL text, for a reading that shows a measure's condition."""
+    return conjunction(filters).sql(dialect=dialect)
+
+
+def levels_filter(levels: list[str]) -> Filter:
+    """``level = 'ERROR'`` or ``level IN ('ERROR', 'FATAL')``."""
+    return Filter("level", "=", levels[0]) if len(levels) == 1 else Filter("level", "in", list(levels))
+
+
+def _count(target: exp.Expression | None = None) -> exp.Expression:
+    return exp.Count(this=target if target is not None else exp.Star(), big_int=True)
+
+
+def _percent(part: exp.Expression, whole: exp.Expression) -> exp.Expression:
+    """ROUND(100.0 * part / NULLIF(whole, 0), 2)."""
+    ratio = exp.Div(
+        this=exp.Mul(this=exp.Literal.number(100.0), expression=part),
+        expression=exp.Nullif(this=whole, expression=exp.Literal.number(0)),
+        typed=True,
+        safe=False,
+    )
+    return exp.Round(this=ratio, decimals=exp.Literal.number(2))
+
+
+def _only(aggregate: exp.Expression, where: tuple[Filter, ...]) -> exp.Expression:
+    return exp.Filter(this=aggregate, expression=exp.Where(this=conjunction(where)))
+
+
+def aggregate(m: Measure) -> exp.Expression:
+    """The measure's aggregate, without its alias."""
+    target = column(m.column, "DECIMAL") if m.column else None
+    match m.kind:
+        case "count":
+            body = _count(target)
+        case "count_distinct":
+            body = _count(exp.Distinct(expressions=[target]))
+        case kind if kind in _AGGREGATES:
+            body = _AGGREGATES[kind](this=target)
+        case "percentile":
+            within = exp.Order(expressions=[exp.Ordered(this=target, nulls_first=False)])
+            body = exp.WithinGroup(
+                this=exp.PercentileCont(this=exp.Literal.number(m.fraction)), expression=within
+            )
+        case "error_rate":
+            errors = m.where or (Filter("level", "=", "ERROR"),)
+            return _percent(_only(_count(), errors), _count())
+        case "share":
+            distinct = _count(exp.Distinct(expressions=[target]))
+            return _percent(_only(distinct.copy(), m.where), distinct)
+        case "first_seen":
+            body = exp.Min(this=exp.column("created_at"))
+        case "last_seen":
+            body = exp.Max(this=exp.column("created_at"))
+        case _:
+            raise ValueError(f"unknown measure {m.kind}")
+    return _only(body, m.where) if m.where else body
+
+
+def bucket_expression(bucket: Bucket) -> tuple[exp.Expression, str]:
+    """(expression, alias) of a time bucket: DATE_TRUNC, or n-minute buckets from the minute."""
+    created_at = exp.column("created_at")
+    if bucket.unit == "minute" and bucket.minutes > 1:
+        minute = exp.cast(exp.Extract(this=exp.var("MINUTE"), expression=created_at.copy()), "INT")
+        offset = exp.Mul(
+            this=exp.Paren(this=exp.Mod(this=minute, expression=exp.Literal.number(bucket.minutes))),
+            expression=exp.Interval(this=exp.Literal.string("1"), unit=exp.var("MINUTE")),
+        )
+        truncated = exp.TimestampTrunc(this=created_at, unit=exp.var("MINUTE"))
+        return exp.Sub(this=truncated, expression=offset), "time_bucket"
+    return exp.TimestampTrunc(this=created_at, unit=exp.var(bucket.unit.upper())), bucket.unit
+
+
+def bucket_alias(bucket: Bucket) -> str:
+    """The output name of a bucket column ("hour", "time_bucket")."""
+    return bucket_expression(bucket)[1]
+
+
+def dimension(name: str) -> tuple[exp.Expression, str]:
+    """(select expression, alias) of a dimension; a JSONB key is named after the key."""
+    if "." not in name:
+        return exp.column(name), name
+    alias = name.split(".", 1)[1]
+    return exp.alias_(column(name), alias), alias
 
 
 def total_order(order: list[tuple[str, bool]], group: list[str]) -> list[tuple[str, bool]]:
@@ -114,43 +180,56 @@ def total_order(order: list[tuple[str, bool]], group: list[str]) -> list[tuple[s
     return list(order) + [(key, False) for key in group if key not in keys]
 
 
-def to_postgres(plan: Plan) -> str:
-    select: list[str] = []
+def _window(plan: Plan) -> list[Filter]:
+    if plan.window is None:
+        return []
+    bounds = [Filter("created_at", ">", plan.window.start)]
+    if plan.window.end is not None:
+        bounds.append(Filter("created_at", "<", plan.window.end))
+    return bounds
+
+
+def select(plan: Plan) -> exp.Select:
+    """The plan as a SELECT tree: measures over dimensions and buckets, or listed columns."""
+    outputs: list[exp.Expression] = []
     group: list[str] = []
     if plan.is_listing:
-        select = list(plan.columns)
+        outputs = [exp.column(c) for c in plan.columns]
     else:
         if plan.bucket is not None:
-            expr, alias = bucket_sql(plan.bucket)
-            select.append(f"{expr} AS {alias}")
+            expression, alias = bucket_expression(plan.bucket)
+            outputs.append(exp.alias_(expression, alias))
             group.append(alias)
-        for dimension in plan.dimensions:
-            expr, alias = dimension_sql(dimension)
-            select.append(expr)
+        for name in plan.dimensions:
+            expression, alias = dimension(name)
+            outputs.append(expression)
             group.append(alias)
-        select += [measure_sql(m) for m in plan.measures]
-    where = [filter_sql(f) for f in plan.filters]
-    if plan.window is not None:
-        where.append(f"created_at > {plan.window.start}")
-        if plan.window.end:
-            where.append(f"created_at < {plan.window.end}")
-    where.append("deleted = FALSE")
-    sql = f"SELECT {', '.join(select)} FROM {plan.table} WHERE {' AND '.join(where)}"
+        outputs += [exp.alias_(aggregate(m), m.alias) for m in plan.measures]
+    where = [*plan.filters, *_window(plan), Filter("deleted", "=", False)]
+    query = exp.select(*outputs).from_(exp.to_table(plan.table)).where(conjunction(where))
     if group:
-        sql += f" GROUP BY {', '.join(group)}"
+        query = query.group_by(*(exp.column(g) for g in group))
     if plan.having is not None:
         measure, op, value = plan.having
-        body = measure_sql(measure).rsplit(" AS ", 1)[0]
-        sql += f" HAVING {body} {op} {quote_literal(value)}"
+        query = query.having(_COMPARISONS[op](this=aggregate(measure), expression=literal(value)))
     order = total_order(plan.order, group)
     if order:
-        sql += " ORDER BY " + ", ".join(f"{key} {'DESC' if desc else 'ASC'}" for key, desc in order)
+        query = query.order_by(
+            *(exp.Ordered(this=exp.column(key), desc=desc, nulls_first=desc) for key, desc in order)
+        )
     if plan.limit is not None:
-        sql += f" LIMIT {plan.limit}"
-    return sql
+        query = query.limit(plan.limit)
+    return query
+
+
+def _default_escape(node: exp.Expression) -> exp.Expression:
+    """BigQuery's LIKE takes no ESCAPE clause: backslash is its escape already."""
+    return node.this if isinstance(node, exp.Escape) else node
 
 
 def compile_plan(plan: Plan, dialect: str = "postgres") -> str:
-    """The plan as SQL in ``dialect`` (validated by parsing it with sqlglot)."""
-    expression = sqlglot.parse_one(to_postgres(plan), read="postgres")
-    return expression.sql(dialect=dialect)
+    """The plan as SQL in ``dialect``."""
+    tree = select(plan)
+    if dialect == "bigquery":
+        tree = tree.transform(_default_escape)
+    return tree.sql(dialect=dialect)

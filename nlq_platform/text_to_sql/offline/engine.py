@@ -5,7 +5,6 @@ sentence (the reading) how the question was understood."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict
 
 from nlq_platform.text_to_sql.context import Context
 from nlq_platform.text_to_sql.conversation import Turn
@@ -27,7 +26,7 @@ from nlq_platform.text_to_sql.offline.followup import (
     starts_afresh,
 )
 from nlq_platform.text_to_sql.offline.parser import INCIDENT_WINDOW, PERFORMANCE_WINDOW, parse
-from nlq_platform.text_to_sql.offline.plan import Filter, Plan
+from nlq_platform.text_to_sql.offline.plan import Filter, Plan, plan_to_dict
 from nlq_platform.text_to_sql.offline.reading import language_of, reading
 from nlq_platform.text_to_sql.offline.refine import refine
 from nlq_platform.text_to_sql.offline.shapes import unsupported
@@ -209,7 +208,7 @@ class OfflineEngine:
         return Generation(
             sql=sql,
             engine=self.name,
-            details={"plan": asdict(plan)},
+            details={"plan": plan_to_dict(plan)},
             reading=prefix + reading(plan, question, default),
         )
 

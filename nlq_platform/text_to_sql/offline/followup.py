@@ -21,7 +21,7 @@ from typing import Any
 from nlq_platform.text_to_sql.conversation import Turn
 from nlq_platform.text_to_sql.engine import NotUnderstood
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.compiler import bucket_sql
+from nlq_platform.text_to_sql.offline.compiler import bucket_alias
 from nlq_platform.text_to_sql.offline.coverage import leftovers
 from nlq_platform.text_to_sql.offline.entities import english_view, link_values, trace_ids, user_ids
 from nlq_platform.text_to_sql.offline.parser import _dimensions, _requested_measures, _top_n, parse
@@ -157,7 +157,10 @@ def previous_plan(history: Sequence[Turn]) -> tuple[Turn, Plan] | None:
     """The last answered turn that has an offline plan: what a follow-up changes."""
     for turn in reversed(history):
         if turn.answered and turn.plan:
-            return turn, plan_from_dict(turn.plan)
+            try:
+                return turn, plan_from_dict(turn.plan)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                return None  # a plan saved by an older version: follow-ups start afresh
     return None
 
 
@@ -348,7 +351,7 @@ def change_bucket(plan: Plan, delta: Delta) -> str | None:
     plan.bucket = delta.bucket
     if delta.instead:
         plan.dimensions = []
-    plan.order = [(bucket_sql(delta.bucket)[1], False)]
+    plan.order = [(bucket_alias(delta.bucket), False)]
     plan.limit = None
     return delta.bucket.text or delta.bucket.unit
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 
 from nlq_platform.text_to_sql.engine import NotUnderstood
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.compiler import bucket_sql, levels_sql, quote_literal, to_postgres
+from nlq_platform.text_to_sql.offline.compiler import bucket_alias, levels_filter
 from nlq_platform.text_to_sql.offline.entities import (
     Mention,
     duration_threshold,
@@ -22,11 +22,11 @@ from nlq_platform.text_to_sql.offline.entities import (
     trace_ids,
     user_ids,
 )
-from nlq_platform.text_to_sql.offline.plan import Measure, Plan
+from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
 from nlq_platform.text_to_sql.offline.stopwords import ENGLISH_STOP
 from nlq_platform.text_to_sql.offline.timewindow import (
+    TimePoint,
     Window,
-    minutes_interval,
     parse_bucket,
     parse_window,
     relative_windows,
@@ -224,7 +224,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     if primary is not None and any(m.kind == "error_rate" for m in requested or [primary]):
         named = [m.value for m in by_column.pop("level", [])]
         levels = _levels_named(text) if named in ([], ["FATAL"]) else named  # "오류나 치명적 오류"
-        rate = Measure("error_rate", "error_rate_pct", where=levels_sql(levels))
+        rate = Measure("error_rate", "error_rate_pct", where=(levels_filter(levels),))
         requested = [rate if m.kind == "error_rate" else m for m in requested]
         if primary.kind == "error_rate":
             primary = rate
@@ -311,7 +311,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     if rate is not None and len(plan.measures) > 1 and not lx.REQUEST_COUNT.search(text):
         # a rate beside "전체/에러 건수": the rate's parts replace any plain count (a request count
         # stays: it is a different question, "how many requests, and what share failed")
-        others = [m for m in plan.measures if m is not rate and not (m.kind == "count" and m.where is None)]
+        others = [m for m in plan.measures if m is not rate and not (m.kind == "count" and not m.where)]
         plan.measures = [Measure("count", "total_logs"), Measure("count", "error_logs", where=rate.where),
                          rate, *others]  # fmt: skip
     if any(m.kind == "share" for m in plan.measures):
@@ -337,7 +337,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         plan.limit = None
     n = _top_n(text)
     if plan.bucket is not None:
-        plan.order = [(bucket_sql(plan.bucket)[1], False)]
+        plan.order = [(bucket_alias(plan.bucket), False)]
     elif plan.dimensions:
         descending = not lx.LEAST.search(text)
         if not plan.order:
@@ -357,8 +357,8 @@ def _order_by_known_outputs(plan: Plan, text: str) -> None:
     """Order by what the query outputs: "the most …" by the count, otherwise the first measure."""
     outputs = {m.alias for m in plan.measures} | set(plan.dimensions)
     if plan.bucket is not None:
-        outputs.add(bucket_sql(plan.bucket)[1])
-    counts = [m.alias for m in plan.measures if m.kind == "count" and m.where is None]
+        outputs.add(bucket_alias(plan.bucket))
+    counts = [m.alias for m in plan.measures if m.kind == "count" and not m.where]
     if counts and lx.MOST_FREQUENT.search(text) and plan.bucket is None:
         plan.order = [(counts[0], True)]
     plan.order = [(key, desc) for key, desc in plan.order if key in outputs]
@@ -413,7 +413,7 @@ def _named_order(text: str, plan: Plan) -> tuple[str, bool] | None:
 
 def _measure_alias(plan: Plan, kind: str) -> str | None:
     for m in plan.measures:
-        if kind == "count" and m.kind == "count" and m.where is None:
+        if kind == "count" and m.kind == "count" and not m.where:
             return m.alias
         if kind in ("avg", "max") and m.kind == kind:
             return m.alias
@@ -449,7 +449,7 @@ def _traces_crossing(
     inner.add_filter("trace_id", "not_null")
     plan.window = window
     plan.measures = [Measure("count_distinct", "traces", "trace_id")]
-    plan.add_filter("trace_id", "in subquery", to_postgres(inner))
+    plan.add_filter("trace_id", "in subquery", inner)
     if failing is not None:
         plan.add_filter(failing.column, "=", failing.value)
         plan.add_filter("level", "=", "ERROR")
@@ -543,7 +543,7 @@ def _journey(
             inner.add_filter("path", "like_any", flows)
         _apply_mentions(inner, by_column, skip=skip)
         inner.add_filter("level", "=", "ERROR")
-        plan.add_filter("trace_id", "= subquery", to_postgres(inner))  # every side, not just the user's rows
+        plan.add_filter("trace_id", "= subquery", inner)  # every side, not just the user's rows
         plan.columns = list(TRACE_COLUMNS)
         plan.order = [("created_at", False)]
         plan.notes.append("journey of a trace")
@@ -605,14 +605,14 @@ def _compare_periods(plan: Plan, question: str) -> bool:
     recent = windows[0].minutes
     previous = windows[1].minutes if len(windows) > 1 and windows[1].minutes else recent
     measure = plan.measures[0]
-    boundary = f"NOW() - INTERVAL '{minutes_interval(recent)}'"
+    boundary = TimePoint.minutes_ago(recent)
     plan.measures = [
         Measure(measure.kind, f"recent_{measure.alias}", measure.column, measure.fraction,
-                where=f"created_at > {boundary}"),
+                where=(Filter("created_at", ">", boundary),)),
         Measure(measure.kind, f"previous_{measure.alias}", measure.column, measure.fraction,
-                where=f"created_at <= {boundary}"),
+                where=(Filter("created_at", "<=", boundary),)),
     ]  # fmt: skip
-    plan.window = Window(start=f"NOW() - INTERVAL '{minutes_interval(recent + previous)}'")
+    plan.window = Window(start=TimePoint.minutes_ago(recent + previous))
     if measure.column == "duration_ms":
         plan.add_filter("duration_ms", "not_null")
         if "path" in plan.dimensions and not plan.has_filter("log_type"):
@@ -625,7 +625,7 @@ def _activity_summary(plan: Plan, about_errors: bool) -> None:
     """Per service (or session …) of one user or trace: how much, errors if asked, first/last seen."""
     plan.measures = [Measure("count", "log_count")]
     if about_errors:
-        plan.measures.append(Measure("count", "error_count", where="level = 'ERROR'"))
+        plan.measures.append(Measure("count", "error_count", where=(Filter("level", "=", "ERROR"),)))
     plan.measures += [Measure("first_seen", "first_seen"), Measure("last_seen", "last_seen")]
     for d in plan.dimensions:
         if d in ("session_id", "user_id", "trace_id"):
@@ -642,7 +642,7 @@ def _share_of(text: str, catalog_actions: tuple[str, ...]) -> list[Measure] | No
     action = next((a for a in catalog_actions if re.search(rf"(?<![a-z]){a}", text)), None)
     if entity is None or action is None:
         return None
-    did = f"action_type = {quote_literal(action)}"
+    did = (Filter("action_type", "=", action),)
     noun = "sessions" if entity == "session_id" else "users"
     return [
         Measure("count_distinct", noun, entity),
@@ -702,8 +702,8 @@ def _requested_measures(
     add(lx.FIRST_LAST, Measure("first_seen", "first_seen"), Measure("last_seen", "last_seen"))
     measures: list[Measure] = []
     for _, m in sorted(found, key=lambda pair: pair[0]):
-        plain_count = m.kind == "count" and m.where is None
-        if plain_count and any(x.kind == "count" and x.where is None for x in measures):
+        plain_count = m.kind == "count" and not m.where
+        if plain_count and any(x.kind == "count" and not x.where for x in measures):
             continue
         if m not in measures:
             measures.append(m)

@@ -2,15 +2,29 @@
 
 A :class:`Plan` says which measures over which dimensions and time buckets, under which filters
 and window, in which order and how many — or, for listings and journeys, which rows. The parser
-fills it from words; :mod:`.compiler` turns it into SQL for the target dialect.
+fills it from words; :mod:`.compiler` builds the SQL tree for the target dialect. A plan holds no
+SQL text: conditions are :class:`Filter` values, moments are :class:`TimePoint` values and a subquery
+is a plan inside the plan, so every value is quoted by construction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from nlq_platform.text_to_sql.offline.timewindow import Bucket, Window
+from nlq_platform.text_to_sql.offline.timewindow import Bucket, TimePoint, Window
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``column op value``; ops: ``=``, ``!=``, ``in``, ``like_any``, ``>``, ``>=``, ``<``, ``<=``,
+    ``not_null``, ``null``, and ``= subquery`` / ``in subquery`` whose value is a :class:`Plan`.
+    A :class:`TimePoint` value compares with a moment ("created_at > 1 hour ago")."""
+
+    column: str
+    op: str
+    value: Any = None
 
 
 @dataclass(frozen=True)
@@ -22,19 +36,9 @@ class Measure:
     alias: str
     column: str | None = None
     fraction: float | None = None
-    #: SQL condition: the measure counts only these rows (``FILTER (WHERE …)``); for
+    #: the measure counts only the rows meeting all of these (``FILTER (WHERE …)``); for
     #: ``error_rate`` the rows that count as errors
-    where: str | None = None
-
-
-@dataclass(frozen=True)
-class Filter:
-    """``column op value``; ops: ``=``, ``!=``, ``in``, ``like_any``, ``>``, ``>=``, ``<``, ``<=``,
-    ``not_null``."""
-
-    column: str
-    op: str
-    value: Any = None
+    where: tuple[Filter, ...] = ()
 
 
 @dataclass
@@ -70,11 +74,16 @@ class Plan:
             self.filters.append(candidate)
 
 
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """The plan as plain JSON values (tuples as lists), as a conversation file keeps it."""
+    return json.loads(json.dumps(asdict(plan)))
+
+
 def plan_from_dict(data: dict[str, Any]) -> Plan:
-    """The inverse of ``dataclasses.asdict(plan)``: a conversation keeps plans as JSON."""
+    """The inverse of :func:`plan_to_dict`: a conversation keeps plans as JSON."""
 
     def measure(raw: Any) -> Measure:
-        return Measure(**raw)
+        return Measure(**{**raw, "where": tuple(condition(f) for f in raw.get("where") or ())})
 
     having = data.get("having")
     return Plan(
@@ -82,8 +91,8 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         measures=[measure(m) for m in data.get("measures", [])],
         dimensions=list(data.get("dimensions", [])),
         bucket=Bucket(**data["bucket"]) if data.get("bucket") else None,
-        filters=[Filter(**f) for f in data.get("filters", [])],
-        window=Window(**data["window"]) if data.get("window") else None,
+        filters=[condition(f) for f in data.get("filters", [])],
+        window=_window(data["window"]) if data.get("window") else None,
         order=[(key, bool(desc)) for key, desc in data.get("order", [])],
         limit=data.get("limit"),
         having=(measure(having[0]), having[1], having[2]) if having else None,
@@ -91,3 +100,18 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         notes=list(data.get("notes", [])),
         corrections=list(data.get("corrections", [])),
     )
+
+
+def condition(raw: dict[str, Any]) -> Filter:
+    """A filter from JSON: a subquery's value is a plan, a dict otherwise is a moment."""
+    value = raw.get("value")
+    if raw["op"].endswith("subquery"):
+        value = plan_from_dict(value)
+    elif isinstance(value, dict):
+        value = TimePoint(**value)
+    return Filter(raw["column"], raw["op"], value)
+
+
+def _window(raw: dict[str, Any]) -> Window:
+    end = raw.get("end")
+    return Window(**{**raw, "start": TimePoint(**raw["start"]), "end": TimePoint(**end) if end else None})

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
-from nlq_platform.text_to_sql.offline.timewindow import Window
+from nlq_platform.text_to_sql.offline.timewindow import TimePoint, Window
 
 _HANGUL = re.compile(r"[가-힣]")
 
@@ -38,7 +38,7 @@ def measure_words(m: Measure, lang: str) -> str:
     template = _MEASURES[lang].get(m.kind, m.alias)
     text = template.format(col=_column(m.column), pct=round((m.fraction or 0) * 100))
     if m.where:
-        text += f" [{m.where}]"
+        text += " [" + " · ".join(filter(None, (filter_words(f, lang) for f in m.where))) + "]"
     return text
 
 
@@ -56,7 +56,19 @@ def filter_words(f: Filter, lang: str) -> str | None:
             return "trace 조건 (하위 질의)" if lang == "ko" else "traces chosen by a subquery"
         case "null":
             return f"{column} 없음" if lang == "ko" else f"no {column}"
-    return f"{column} {_OPS.get(f.op, f.op)} {f.value}"
+    value = moment_words(f.value, lang) if isinstance(f.value, TimePoint) else f.value
+    return f"{column} {_OPS.get(f.op, f.op)} {value}"
+
+
+def moment_words(point: TimePoint, lang: str) -> str:
+    """ "1시간 전", "2 days before midnight today", "오늘 0시"."""
+    if point.from_midnight:
+        if not point.amount:
+            return "오늘 0시" if lang == "ko" else "midnight today"
+        length = _length(point.minutes, lang)
+        return f"오늘 0시의 {length} 전" if lang == "ko" else f"{length} before midnight today"
+    length = _length(point.minutes, lang)
+    return f"{length} 전" if lang == "ko" else f"{length} ago"
 
 
 def _window(window: Window | None, default: str | None, lang: str) -> str:
@@ -66,7 +78,9 @@ def _window(window: Window | None, default: str | None, lang: str) -> str:
         text = _length(window.minutes, lang)
         text = f"최근 {text}" if lang == "ko" else f"last {text}"
     else:
-        text = window.text or window.start
+        text = window.text or ("" if lang == "ko" else "since ") + moment_words(window.start, lang) + (
+            "부터" if lang == "ko" else ""
+        )
     if default:
         text += f" ({default})"
     return text

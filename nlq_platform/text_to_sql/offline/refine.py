@@ -46,7 +46,7 @@ _STATISTICS = (
 
 
 def _plain_count(plan: Plan) -> bool:
-    return len(plan.measures) == 1 and plan.measures[0].kind == "count" and plan.measures[0].where is None
+    return len(plan.measures) == 1 and plan.measures[0].kind == "count" and not plan.measures[0].where
 
 
 def _asks_a_moment(view: str) -> str | None:
@@ -249,7 +249,7 @@ _REQUEST_VOLUME = re.compile(
 def requests_are_timed_rows(view: str, plan: Plan, catalog: Catalog) -> bool:
     """ "backend requests by HTTP method", "시간당 요청 수": a request is a row that timed one
     (``duration_ms`` set) — the same rows latency questions average over."""
-    if len(plan.measures) != 1 or plan.measures[0].kind != "count" or plan.measures[0].where is not None:
+    if len(plan.measures) != 1 or plan.measures[0].kind != "count" or bool(plan.measures[0].where):
         return False
     if not _REQUEST_VOLUME.search(view) or plan.has_filter("level") or plan.has_filter("error_type"):
         return False

@@ -1,8 +1,8 @@
 """Time expressions in Korean and English → a relative window or a bucket size.
 
 "지난 1시간", "최근 30분", "last 2 hours", "past 7 days", "오늘", "yesterday" become a
-:class:`Window` (``NOW() - INTERVAL '...'``, optionally bounded); "시간대별", "5분 단위",
-"hourly", "per day" become a :class:`Bucket`.
+:class:`Window` (from a :class:`TimePoint` before now, optionally bounded); "시간대별", "5분 단위",
+"hourly", "per day" become a :class:`Bucket`. Both are data: the compiler builds their SQL.
 """
 
 from __future__ import annotations
@@ -45,22 +45,45 @@ _SINGLE = re.compile(
     r"(?:지난|최근|last|past|this|previous|preceding|prior|trailing|latest|most recent|recent)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])",
     re.IGNORECASE,
 )
-_KEYWORDS: dict[str, tuple[str, str | None]] = {
-    # phrase → (window start, window end); SQL fragments over NOW()
-    "오늘": ("DATE_TRUNC('day', NOW())", None),
-    "today": ("DATE_TRUNC('day', NOW())", None),
-    "어제": ("DATE_TRUNC('day', NOW()) - INTERVAL '1 day'", "DATE_TRUNC('day', NOW())"),
-    "yesterday": ("DATE_TRUNC('day', NOW()) - INTERVAL '1 day'", "DATE_TRUNC('day', NOW())"),
-    "일주일": ("NOW() - INTERVAL '7 days'", None),
+
+
+@dataclass(frozen=True)
+class TimePoint:
+    """A moment relative to the query's now: ``amount`` ``unit``s before now, or before the start
+    of today when ``from_midnight`` ("어제" starts a day before midnight)."""
+
+    amount: int = 0
+    unit: str = "minute"
+    from_midnight: bool = False
+
+    @property
+    def minutes(self) -> int:
+        """How far before now (or midnight) it is, in minutes."""
+        return self.amount * _UNITS[self.unit][1]
+
+    @classmethod
+    def minutes_ago(cls, minutes: int) -> TimePoint:
+        """``minutes`` before now, in the tidiest unit ('25 hours', '7 days')."""
+        return cls(*tidy_length(minutes))
+
+
+_MIDNIGHT = TimePoint(from_midnight=True)
+_KEYWORDS: dict[str, tuple[TimePoint, TimePoint | None]] = {
+    # phrase → (window start, window end)
+    "오늘": (_MIDNIGHT, None),
+    "today": (_MIDNIGHT, None),
+    "어제": (TimePoint(1, "day", from_midnight=True), _MIDNIGHT),
+    "yesterday": (TimePoint(1, "day", from_midnight=True), _MIDNIGHT),
+    "일주일": (TimePoint(7, "day"), None),
 }
 
 
 @dataclass(frozen=True)
 class Window:
-    """``created_at > start`` (and ``< end`` when given); both are SQL expressions."""
+    """``created_at > start`` (and ``< end`` when given)."""
 
-    start: str
-    end: str | None = None
+    start: TimePoint
+    end: TimePoint | None = None
     #: the matched words, so the parser can skip them when looking for other meaning
     text: str = ""
 
@@ -69,21 +92,16 @@ class Window:
 
     @classmethod
     def last(cls, amount: int, unit: str, text: str = "") -> Window:
-        return cls(start=f"NOW() - INTERVAL '{interval(amount, unit)}'", text=text,
-                   minutes=amount * _UNITS[unit][1])  # fmt: skip
+        return cls(start=TimePoint(amount, unit), text=text, minutes=amount * _UNITS[unit][1])
 
 
-def interval(amount: int, unit: str) -> str:
-    return f"{amount} {unit}{'s' if amount != 1 else ''}"
-
-
-def minutes_interval(minutes: int) -> str:
-    """The tidiest spelling of a length: '25 hours', '7 days', '90 minutes'."""
+def tidy_length(minutes: int) -> tuple[int, str]:
+    """The tidiest (amount, unit) of a length: 25 hours, 7 days, 90 minutes."""
     if minutes % 1440 == 0 and minutes >= 2880:
-        return interval(minutes // 1440, "day")
+        return minutes // 1440, "day"
     if minutes % 60 == 0:
-        return interval(minutes // 60, "hour")
-    return interval(minutes, "minute")
+        return minutes // 60, "hour"
+    return minutes, "minute"
 
 
 @dataclass(frozen=True)
