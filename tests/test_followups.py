@@ -214,3 +214,10 @@ def test_conversation_fixtures_load_and_bad_ones_say_why(tmp_path: Path) -> None
     bad.write_text("- id: C1\n  ko: [only one]\n  en: [only one]\n  sql: SELECT 1\n")
     with pytest.raises(ScenarioError, match="same 2\\+ turns"):
         load_conversations(bad)
+
+
+def test_a_count_of_groups_changes_its_rows_inside() -> None:
+    history = [turn("how many users hit at least 3 errors in the last hour?")]
+    sql, _ = follow(history, "그럼 staging은?")
+    assert sql.startswith("SELECT COUNT(*) AS users FROM (SELECT user_id")
+    assert "environment = 'staging'" in sql.split(") AS per_user")[0], "the filter is on the rows, inside"

@@ -171,6 +171,12 @@ def dimension(name: str) -> tuple[exp.Expression, str]:
     return exp.alias_(column(name), alias), alias
 
 
+def group_alias(plan: Plan) -> str:
+    """The name of an inner plan's rows: ``per_session``, ``per_user``, ``per_service``."""
+    key = plan.dimensions[0] if plan.dimensions else "group"
+    return "per_" + key.split(".", 1)[-1].removesuffix("_id").removesuffix("_name")
+
+
 def total_order(order: list[tuple[str, bool]], group: list[str]) -> list[tuple[str, bool]]:
     """The plan's order, with the group keys it leaves out appended ascending: rows tied on a count
     come back in one fixed order, so a top 5 is the same five rows on every run."""
@@ -205,8 +211,14 @@ def select(plan: Plan) -> exp.Select:
             outputs.append(expression)
             group.append(alias)
         outputs += [exp.alias_(aggregate(m), m.alias) for m in plan.measures]
-    where = [*plan.filters, *_window(plan), Filter("deleted", "=", False)]
-    query = exp.select(*outputs).from_(exp.to_table(plan.table)).where(conjunction(where))
+    if plan.source is not None:  # the groups of an inner plan: no table, so no filters of its rows
+        inner = exp.Subquery(
+            this=select(plan.source), alias=exp.TableAlias(this=exp.to_identifier(group_alias(plan.source)))
+        )
+        query = exp.select(*outputs).from_(inner)
+    else:
+        where = [*plan.filters, *_window(plan), Filter("deleted", "=", False)]
+        query = exp.select(*outputs).from_(exp.to_table(plan.table)).where(conjunction(where))
     if group:
         query = query.group_by(*(exp.column(g) for g in group))
     if plan.having is not None:

@@ -476,7 +476,10 @@ def apply_follow_up(previous: Plan, delta: Delta, bound: Sequence[Filter] = ()) 
         plan.order = [(key, desc) for key, desc in plan.order if key not in drilled]
         if not plan.dimensions and plan.bucket is None:
             plan.order, plan.limit = [], None
-    changes = [change for rule in RULES if (change := rule(plan, delta))]
+    if plan.source is not None:  # a count of groups: its rows' filters and window are the inner plan's
+        changes = [change for rule in (change_filters, change_window) if (change := rule(plan.source, delta))]
+    else:
+        changes = [change for rule in RULES if (change := rule(plan, delta))]
     if not changes:
         raise NotUnderstood(
             f'question not understood: "{delta.question.strip()}" — it reads as a follow-up but changes '

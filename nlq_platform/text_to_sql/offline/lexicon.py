@@ -459,7 +459,8 @@ _COUNT_NUMBER = (
 AT_LEAST_TIMES = re.compile(
     rf"{_COUNT_NUMBER}\s*(?:번|회|건|times?|errors?)?\s*(?P<op>이상|넘게|초과|or more|or above|and up|\+|또는\s*그\s*이상)"
     r"(?!\s*(?:ms|초|s\b|sec|분|min))"
-    rf"|(?:at least|>=|≥|more than|over|적어도|최소)\s*{_COUNT_NUMBER}\s*(?:errors?|times?|번|회|차례)",
+    rf"|(?:at least|>=|≥|more than|over|적어도|최소)\s*{_COUNT_NUMBER}\s*(?:errors?|times?|번|회|차례"
+    r"|(?:log\s+)?lines|logs|log\s+entries|entries|events|rows|records|requests|calls)(?![a-z])",
     re.IGNORECASE,
 )
 #: what happens in a browser: a user's activity "on the web pages" is their front-end journey

@@ -32,6 +32,8 @@ from nlq_platform.text_to_sql.offline.timewindow import (
     relative_windows,
 )
 
+#: the things a count per group can keep ("users with 3 errors or more")
+_KEPT_BY_COUNT = ("user_id", "session_id", "trace_id")
 JOURNEY_COLUMNS = ["created_at", "log_type", "service", "path", "level", "message", "error_type"]
 LISTING_COLUMNS = ["created_at", "service", "level", "path", "error_type", "message"]
 FRONTEND_JOURNEY_COLUMNS = ["created_at", "path", "action_type", "level", "message"]
@@ -73,6 +75,7 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
         rf"({noun_list}){lx.GROUP_SUFFIX}",
         rf"{lx.GROUP_PREFIX}(?:(?!{noun}){lx.GROUP_FILLER}){{0,2}}({noun_list})(?![a-z_])",
         rf"({noun})\s*(?:이|가)?\s*어디",  # "페이지 어디야"
+        rf"\d+\s*(?:번|회|건|개)\s*(?:이상|넘게|넘는|넘은|초과)\s+(?:\S+\s+)?({noun})(?![a-z_])",  # "30건 넘게 난 서비스"
         rf"({noun})\s*(?:top|상위|하위)\s*\d",  # "API top 5"
         rf"(?:top|상위|하위|bottom|slowest|fastest|busiest|worst)\s*(?:\d+|{lx.NUMBER_WORD})\s+(?:[\w-]+\s+){{0,2}}({noun_list})",  # "top 5 backend paths", "top 3 auth-api error messages"
         rf"({noun})\s*(?:가운데|중에서|중에|중)(?=\s)",  # "경로 가운데 … 다섯 곳"
@@ -301,6 +304,11 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     plan.window = window or (
         None if traces else PERFORMANCE_WINDOW if performance else INCIDENT_WINDOW
     )  # a named trace is its own window
+    if at_least and primary.kind == "count_distinct" and primary.column in _KEPT_BY_COUNT and not requested[1:]:
+        # "how many users hit at least 3 errors": each user's count, kept by HAVING (refine counts them)
+        dims = [primary.column]
+        primary = Measure("count", "error_count" if about_errors else "log_count")
+        requested = [primary]
     # a column pinned to one value by a filter is no dimension ("/api/v1/payment 엔드포인트의 …")
     pinned = {f.column for f in plan.filters if f.op == "="}
     plan.dimensions = [
@@ -339,7 +347,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     if plan.bucket is not None:
         plan.order = [(bucket_alias(plan.bucket), False)]
     elif plan.dimensions:
-        descending = not lx.LEAST.search(text)
+        descending = not lx.LEAST.search(text.replace("at least", ""))
         if not plan.order:
             p95 = next((m for m in plan.measures if m.kind == "percentile" and m.fraction == 0.95), None)
             headline = p95 if primary.kind == "percentile" and p95 else primary  # the tail ranks latency

@@ -60,6 +60,9 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     #: words read as a close known word ('"sesions" read as "sessions"'), named in the reading
     corrections: list[str] = field(default_factory=list)
+    #: a plan inside the plan: this plan's measures are over the groups ``source`` returns ("how
+    #: many sessions logged more than 40 lines" counts the sessions a per-session HAVING keeps)
+    source: Plan | None = None
 
     @property
     def is_listing(self) -> bool:
@@ -99,6 +102,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         columns=list(data.get("columns", [])),
         notes=list(data.get("notes", [])),
         corrections=list(data.get("corrections", [])),
+        source=plan_from_dict(data["source"]) if data.get("source") else None,
     )
 
 

@@ -105,6 +105,10 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
     minutes" — the plan in words; ``default_window`` names the convention when the window was
     not asked for."""
     lang = language_of(question)
+    if plan.source is not None:
+        groups = ", ".join(_column(d) for d in plan.source.dimensions)
+        head = f"{groups} 수" if lang == "ko" else f"number of {groups}"
+        return f"{head} — " + reading(plan.source, question, default_window)
     parts: list[str] = []
     if plan.is_listing:
         shown = ", ".join(plan.columns)

@@ -11,6 +11,7 @@ apply; rules run in order (sqlglot's optimizer ``RULES`` is the model). What no 
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 
@@ -358,9 +359,46 @@ RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
 )
 
 
+def _counted_groups(view: str, dimension: str) -> bool:
+    """ "how many sessions …", "… 세션이 몇 개": the question counts the groups themselves."""
+    words = _COUNTABLE.get(dimension)
+    if not words:
+        return False
+    noun = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return bool(
+        re.search(rf"how many\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view, re.IGNORECASE)
+        or re.search(rf"(?:{noun})\s*(?:이|가|은|는)?\s*(?:총\s*)?몇\s*(?:개|명|곳|가지)", view)
+    )
+
+
+def count_of_groups_kept(view: str, plan: Plan, catalog: Catalog) -> Plan | None:
+    """ "how many sessions logged more than 40 lines", "에러가 5번 이상 난 사용자가 몇 명": the
+    groups a per-group threshold keeps, counted — the grouped plan inside a counting plan."""
+    if plan.having is None or len(plan.dimensions) != 1 or plan.bucket is not None or plan.source:
+        return None
+    dimension = plan.dimensions[0]
+    if not _counted_groups(view, dimension):
+        return None
+    inner = copy.deepcopy(plan)
+    inner.measures, inner.order, inner.limit, inner.notes = [plan.having[0]], [], None, []
+    inner.add_filter(dimension, "not_null")
+    alias = dimension.split(".", 1)[-1].removesuffix("_id").removesuffix("_name") + "s"
+    return Plan(
+        measures=[Measure("count", alias)], source=inner, notes=plan.notes, corrections=plan.corrections
+    )
+
+
+#: rules that put the plan, as the shape rules left it, inside another plan
+NESTING_RULES: tuple[Callable[[str, Plan, Catalog], Plan | None], ...] = (count_of_groups_kept,)
+
+
 def refine(view: str, plan: Plan, catalog: Catalog) -> Plan:
-    """Apply the first rule that recognises a shape the parser missed."""
+    """Apply the first rule that recognises a shape the parser missed, then the first nesting rule
+    that finds the answer is about the groups of that plan."""
     for rule in RULES:
         if rule(view, plan, catalog):
             break
+    for nesting in NESTING_RULES:
+        if (outer := nesting(view, plan, catalog)) is not None:
+            return outer
     return plan

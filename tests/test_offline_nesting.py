@@ -1,0 +1,47 @@
+"""A plan inside a plan: the groups a per-group threshold keeps, counted ("how many sessions logged
+more than 40 lines"); asking *which* groups keeps the grouped answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlq_platform.text_to_sql.offline.compiler import compile_plan
+from nlq_platform.text_to_sql.offline.engine import understand
+from nlq_platform.text_to_sql.offline.reading import reading
+from tests.test_offline_coverage import CATALOG
+
+
+@pytest.mark.parametrize(
+    ("question", "outer", "inner"),
+    [
+        ("How many sessions produced more than 40 log lines in the last 24 hours?", "COUNT(*) AS sessions",
+         "GROUP BY session_id HAVING COUNT(*) > 40"),
+        ("지난 24시간 로그가 40건 넘게 찍힌 세션이 몇 개나 돼?", "COUNT(*) AS sessions",
+         "GROUP BY session_id HAVING COUNT(*) > 40"),
+        ("how many users hit at least 3 errors in the last hour?", "COUNT(*) AS users",
+         "level = 'ERROR' AND user_id IS NOT NULL"),
+        ("에러를 3번 이상 겪은 사용자가 몇 명이야?", "COUNT(*) AS users", "GROUP BY user_id HAVING COUNT(*) >= 3"),
+    ],
+)  # fmt: skip
+def test_the_groups_a_threshold_keeps_are_counted(question: str, outer: str, inner: str) -> None:
+    plan, default = understand(question, CATALOG)
+    sql = compile_plan(plan)
+    assert (
+        sql.startswith(f"SELECT {outer} FROM (SELECT ")
+        and inner in sql
+        and sql.endswith(") AS per_" + sql.split("AS per_")[-1])
+    )
+    said = reading(plan, question, default)
+    assert ("수 —" in said) if any("가" <= c <= "힣" for c in question) else said.startswith("number of")
+
+
+@pytest.mark.parametrize(
+    ("question", "grouped"),
+    [
+        ("which users hit at least 3 errors in the last hour?", "GROUP BY user_id HAVING COUNT(*) >= 3 ORDER BY error_count DESC"),
+        ("최근 24시간 에러가 30건 넘게 난 서비스만 골라서 건수랑 같이 보여줘", "GROUP BY service HAVING COUNT(*) > 30"),
+    ],
+)  # fmt: skip
+def test_which_groups_keeps_the_grouped_answer(question: str, grouped: str) -> None:
+    sql = compile_plan(understand(question, CATALOG)[0])
+    assert "FROM (" not in sql and grouped in sql
