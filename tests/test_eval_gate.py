@@ -82,6 +82,7 @@ BLIND_FLOORS = {
     "blind_intents2": (3, 18),
     "blind_intents3": (9, 32),
     "blind_intents4": (16, 19),
+    "blind_intents5": (17, 24),  # first sight 19 · 39 · 22; windows move with the clock
 }
 
 
