@@ -40,6 +40,7 @@ def test_the_groups_a_threshold_keeps_are_counted(question: str, outer: str, inn
     [
         ("which users hit at least 3 errors in the last hour?", "GROUP BY user_id HAVING COUNT(*) >= 3 ORDER BY error_count DESC"),
         ("최근 24시간 에러가 30건 넘게 난 서비스만 골라서 건수랑 같이 보여줘", "GROUP BY service HAVING COUNT(*) > 30"),
+        ("지난 24시간 에러가 30건 넘게 난 서비스", "GROUP BY service HAVING COUNT(*) > 30"),
     ],
 )  # fmt: skip
 def test_which_groups_keeps_the_grouped_answer(question: str, grouped: str) -> None:

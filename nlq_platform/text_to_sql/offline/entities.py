@@ -148,6 +148,39 @@ SHORTHAND: dict[str, str] = {
 }  # fmt: skip
 
 
+#: log severities, least severe first (the order of the ``log_level`` enum)
+SEVERITIES = ("trace", "debug", "info", "warn", "error", "fatal")
+_LEVEL_WORD = r"(?P<level>trace|debug|info|warn(?:ing)?|error|fatal)s?"
+#: "WARN or higher", "at least WARN", "ERROR 이상", "INFO and below", "WARN보다 심각한"
+_LEVEL_RANGE = re.compile(
+    rf"(?:(?:at\s+least|min(?:imum)?)\s+{_LEVEL_WORD.replace('level>', 'least>')}(?:\s+level)?(?![a-z])"
+    rf"|(?<![a-z]){_LEVEL_WORD}\s*(?:level\s*|레벨\s*|등급\s*)?"
+    r"(?P<way>or\s+(?:higher|above|worse|more\s+severe|up)|and\s+(?:above|higher|up|worse)|\+(?!\w)|이상|보다\s*심각\S*"
+    r"|or\s+(?:lower|below|less\s+severe)|and\s+(?:below|lower|down)|이하|보다\s*낮\S*))",
+    re.IGNORECASE,
+)
+
+
+#: a range as :func:`_spell_level_range` spells it: one scope of levels, not levels to compare
+SPELLED_LEVEL_RANGE = re.compile(
+    r"(?:(?:trace|debug|info|warn|error|fatal) level, )+(?:trace|debug|info|warn|error|fatal) level"
+)
+
+
+def _spell_level_range(match: re.Match[str]) -> str:
+    """The levels a range names, spelled as "warn level, error level, fatal level"."""
+    word = (match.group("level") or match.group("least")).lower()
+    start = SEVERITIES.index("warn" if word.startswith("warn") else word)
+    way = (match.group("way") or "or higher").lower()
+    downward = any(w in way for w in ("lower", "below", "less", "down", "이하", "낮"))
+    strictly = "보다" in way  # "WARN보다 심각한": above it, not it
+    if downward:
+        chosen = SEVERITIES[: start + (0 if strictly else 1)]
+    else:
+        chosen = SEVERITIES[start + (1 if strictly else 0) :]
+    return " " + ", ".join(f"{level} level" for level in chosen) + " "
+
+
 def english_view(question: str) -> str:
     """The question lower-cased with Korean domain words glossed into English (kept in place).
 
@@ -174,6 +207,7 @@ def english_view(question: str) -> str:
     )  # "브라우저 종류별", "메시지를 종류별로"
     text = re.sub(r"\b(per|by|each)-(?=[a-z])", r"\1 ", text)  # "per-service"
     text = re.sub(r"-(level|레벨)\b", r" \1", text)  # "FATAL-level"
+    text = _LEVEL_RANGE.sub(_spell_level_range, text)  # "WARN or higher": WARN, ERROR and FATAL
     text = re.sub(r"\b(fatal|error|warn|warning|info|debug|trace)[- ]severity\b", r"\1 level", text)
     # examples of values, not filters: "(TRACE~FATAL)", "GET, POST 같은 메서드"
     text = re.sub(r"\(\s*[a-z]+\s*[~–-]\s*[a-z]+\s*\)", " ", text)

@@ -15,6 +15,7 @@ from nlq_platform.text_to_sql.engine import NotUnderstood
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.compiler import bucket_alias, levels_filter
 from nlq_platform.text_to_sql.offline.entities import (
+    SPELLED_LEVEL_RANGE,
     Mention,
     duration_threshold,
     english_view,
@@ -304,7 +305,12 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     plan.window = window or (
         None if traces else PERFORMANCE_WINDOW if performance else INCIDENT_WINDOW
     )  # a named trace is its own window
-    if at_least and primary.kind == "count_distinct" and primary.column in _KEPT_BY_COUNT and not requested[1:]:
+    if (
+        at_least
+        and primary.kind == "count_distinct"
+        and primary.column in _KEPT_BY_COUNT
+        and not requested[1:]
+    ):
         # "how many users hit at least 3 errors": each user's count, kept by HAVING (refine counts them)
         dims = [primary.column]
         primary = Measure("count", "error_count" if about_errors else "log_count")
@@ -737,6 +743,8 @@ def _compared_column(text: str, by_column: dict[str, list[Mention]], dims: list[
     if not (lx.COMPARE.search(text) or dims):
         return None
     for column, found in by_column.items():
+        if column == "level" and SPELLED_LEVEL_RANGE.search(text):
+            continue  # "WARN or higher by service": one scope of levels
         if len({m.value for m in found}) >= 2:
             return column
     return None

@@ -1,6 +1,6 @@
 """Shapes of question the plan cannot express yet. Every word of such a question may be known
 ("average", "per session", "errors"), yet the query it needs — an aggregate of an aggregate, a
-share of rows over a threshold, a comparison of two groups' counts, a range of levels — is not
+share of rows over a threshold, a comparison of two groups' counts — is not
 one the parser builds; answering would be answering another question. Each rule names the words
 that make the shape and says why, so that the refusal tells the analyst what to rephrase.
 
@@ -70,18 +70,6 @@ def compared_groups(view: str, question: str) -> Refusal | None:
     return None
 
 
-def level_range(view: str, question: str) -> Refusal | None:
-    """ "WARN or higher", "ERROR 이상": a range of severities."""
-    match = re.search(
-        r"(?<![a-z])(?:trace|debug|info|warn|warning|error|fatal)s?\s*(?:level\s*)?"
-        r"(?:or\s+(?:higher|above|worse|more\s+severe|lower|below)|and\s+(?:above|higher|up)|이상|이하|보다\s*심각)",
-        view,
-    )
-    if match:
-        return match.group(0), "a range of levels is not supported by the offline engine yet; name the levels"
-    return None
-
-
 def future_time(view: str, question: str) -> Refusal | None:
     """ "tomorrow", "next week", "내일", "예측": logs hold what has happened, not what will."""
     match = re.search(
@@ -114,7 +102,6 @@ RULES: tuple[Callable[[str, str], Refusal | None], ...] = (
     share_over_threshold,
     ratio_of_counts,
     compared_groups,
-    level_range,
 )
 
 
