@@ -20,8 +20,8 @@ def _rule(question: str) -> str | None:
 @pytest.mark.parametrize(
     ("question", "rule"),
     [
-        ("What is the average number of events per session today?", "nested_aggregate"),
-        ("세션당 평균 이벤트 수는?", "nested_aggregate"),
+        ("What is the average number of page views per session today?", "nested_aggregate"),
+        ("세션당 평균 페이지 수는?", "nested_aggregate"),
         ("What percentage of requests took over 1 second yesterday?", "share_over_threshold"),
         ("the ratio of clicks to submits this week", "ratio_of_counts"),
         ("services where WARN outnumbers ERROR", "compared_groups"),

@@ -315,9 +315,12 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
 
 
 def unaccounted(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
-    """The first signal of the question that the plan lost, or None."""
+    """The first signal of the question that the plan lost, or None. A plan inside a plan keeps a
+    signal when either keeps it (the inner plan its threshold, the outer one its average)."""
     for rule in RULES:
         found = rule(view, question, plan, catalog)
+        if found is not None and plan.source is not None:
+            found = rule(view, question, plan.source, catalog)
         if found is not None:
             return found
     return None

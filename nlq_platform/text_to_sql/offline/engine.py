@@ -59,7 +59,7 @@ def understand(question: str, catalog: dict[str, list[str]]) -> tuple[Plan, str 
         raise NotUnderstood(f'question not understood: "{shape[0].strip()}" — {shape[1]}')
     plan = refine(view, parse(question, catalog), catalog)
     plan.corrections = fixes
-    lost = unaccounted(view, question, plan.source or plan, catalog)
+    lost = unaccounted(view, question, plan, catalog)
     if lost is not None:
         raise NotUnderstood(f'question not understood: "{lost[0].strip()}" — {lost[1]}')
     return plan, _window_convention(plan.source or plan, question, view)

@@ -107,8 +107,10 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
     lang = language_of(question)
     if plan.source is not None:
         groups = ", ".join(_column(d) for d in plan.source.dimensions)
-        head = f"{groups} 수" if lang == "ko" else f"number of {groups}"
-        return f"{head} — " + reading(plan.source, question, default_window)
+        head = [f"{groups} 수" if lang == "ko" else f"number of {groups}"]
+        head += [measure_words(m, lang) for m in plan.measures if m.kind != "count"]
+        each = f"{groups}마다" if lang == "ko" else f"each {groups}"
+        return " · ".join(head) + f" — {each}: " + reading(plan.source, question, default_window)
     parts: list[str] = []
     if plan.is_listing:
         shown = ", ".join(plan.columns)

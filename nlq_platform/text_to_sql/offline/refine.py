@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.pergroup import statistic_per_group
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
 from nlq_platform.text_to_sql.offline.timewindow import parse_window
 
@@ -388,8 +389,54 @@ def count_of_groups_kept(view: str, plan: Plan, catalog: Catalog) -> Plan | None
     )
 
 
+_STATISTIC_MEASURES = {
+    "avg": ("avg", None),
+    "median": ("percentile", 0.5),
+    "max": ("max", None),
+    "min": ("min", None),
+}
+
+
+def statistic_of_counts_per_group(view: str, plan: Plan, catalog: Catalog) -> Plan | None:
+    """ "the average number of events per session", "사용자 한 명당 평균 세션 수": each group's
+    count (the parser's filters and window), then the statistics over the groups, beside how many
+    groups there are (as an average comes with what it is taken over)."""
+    asked = statistic_per_group(view)
+    if asked is None or plan.source is not None:
+        return None
+    counted = (
+        "sessions"
+        if asked.counted == "session_id"
+        else "traces"
+        if asked.counted == "trace_id"
+        else (
+            "users" if asked.counted == "user_id" else "error_count" if lx.ERROR.search(view) else "log_count"
+        )
+    )
+    inner = Plan(window=plan.window, dimensions=[asked.entity])
+    inner.filters = [f for f in plan.filters if f.op != "not_null"]
+    inner.add_filter(asked.entity, "not_null")
+    if asked.counted is None:
+        inner.measures = [Measure("count", counted)]
+    else:
+        inner.add_filter(asked.counted, "not_null")
+        inner.measures = [Measure("count_distinct", counted, asked.counted)]
+    if counted == "error_count" and not inner.has_filter("level"):
+        inner.add_filter("level", "=", "ERROR")
+    groups = asked.entity.removesuffix("_id") + "s"
+    per = asked.entity.removesuffix("_id")
+    measures = [Measure("count", groups)]
+    for statistic in asked.statistics:
+        kind, fraction = _STATISTIC_MEASURES[statistic]
+        measures.append(Measure(kind, f"{statistic}_{counted}_per_{per}", counted, fraction))
+    return Plan(measures=measures, source=inner, notes=plan.notes, corrections=plan.corrections)
+
+
 #: rules that put the plan, as the shape rules left it, inside another plan
-NESTING_RULES: tuple[Callable[[str, Plan, Catalog], Plan | None], ...] = (count_of_groups_kept,)
+NESTING_RULES: tuple[Callable[[str, Plan, Catalog], Plan | None], ...] = (
+    statistic_of_counts_per_group,
+    count_of_groups_kept,
+)
 
 
 def refine(view: str, plan: Plan, catalog: Catalog) -> Plan:

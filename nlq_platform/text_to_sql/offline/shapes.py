@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.entities import duration_threshold
+from nlq_platform.text_to_sql.offline.pergroup import statistic_per_group
 
 Refusal = tuple[str, str]  # (the words, why they cannot be answered)
 
@@ -32,6 +33,8 @@ def nested_aggregate(view: str, question: str) -> Refusal | None:
         rf"{_ENTITY}\s*(?:당|하나당|마다|별)\s*(?:평균|최대|최소|중앙값)\s*\S*\s*(?:수|건수|개수|횟수)", view
     )
     match = english or korean
+    if match and statistic_per_group(view) is not None:
+        return None  # built as a plan inside a plan (refine.statistic_of_counts_per_group)
     if (
         match
         and not lx.LATENCY.search(match.group(0))
