@@ -253,13 +253,6 @@ def every_count_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) 
     return asked[1].group(0), "two counts were asked, and the offline engine found one"
 
 
-def _bucket_minutes(plan: Plan) -> int | None:
-    if plan.bucket is None:
-        return None
-    per_unit = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}.get(plan.bucket.unit, 0)
-    return plan.bucket.minutes * per_unit
-
-
 def every_window_is_used(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
     """ "users hit in the last hour who had checked out in the past 7 days": two windows asked of
     one answer; a plan that keeps one (and compares none) answers another question."""
@@ -268,7 +261,10 @@ def every_window_is_used(view: str, question: str, plan: Plan, catalog: Catalog)
         return None
     if any(f.column == "created_at" for m in plan.measures for f in m.where):
         return None  # "the last hour next to the 24 hours before": a comparison of windows
-    kept = {plan.window.minutes, _bucket_minutes(plan)}  # "by 5 minutes" sizes the buckets
+    kept = {
+        plan.window.minutes,
+        plan.bucket.length_minutes if plan.bucket else None,
+    }  # "by 5 minutes" sizes the buckets
     other = next((w for w in windows if w.minutes not in kept), None)
     if other is None:
         return None

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlglot import exp
 
-from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
+from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, group_noun
 from nlq_platform.text_to_sql.offline.timewindow import Bucket, TimePoint
 
 _COMPARISONS: dict[str, type[exp.Binary]] = {
@@ -173,8 +173,7 @@ def dimension(name: str) -> tuple[exp.Expression, str]:
 
 def group_alias(plan: Plan) -> str:
     """The name of an inner plan's rows: ``per_session``, ``per_user``, ``per_service``."""
-    key = plan.dimensions[0] if plan.dimensions else "group"
-    return "per_" + key.split(".", 1)[-1].removesuffix("_id").removesuffix("_name")
+    return "per_" + group_noun(plan.dimensions[0] if plan.dimensions else "group")
 
 
 def total_order(order: list[tuple[str, bool]], group: list[str]) -> list[tuple[str, bool]]:

@@ -77,6 +77,12 @@ class Plan:
             self.filters.append(candidate)
 
 
+def group_noun(column: str) -> str:
+    """A group key's short name: ``session`` for session_id, ``function`` for function_name,
+    ``browser`` for metadata.browser — for the names of counts and inner plans."""
+    return column.split(".", 1)[-1].removesuffix("_id").removesuffix("_name")
+
+
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
     """The plan as plain JSON values (tuples as lists), as a conversation file keeps it."""
     return json.loads(json.dumps(asdict(plan)))

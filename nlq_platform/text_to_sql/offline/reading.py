@@ -120,11 +120,7 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
     parts += [text for f in plan.filters if (text := filter_words(f, lang))]
     parts.append(_window(plan.window, default_window, lang))
     if plan.bucket is not None:
-        size = _length(
-            plan.bucket.minutes * {"minute": 1, "hour": 60, "day": 1440, "week": 10080}[plan.bucket.unit],
-            lang,
-            weeks=True,
-        )
+        size = _length(plan.bucket.length_minutes, lang, weeks=True)
         parts.append(f"{size} 단위" if lang == "ko" else f"per {size}")
     if plan.dimensions:
         dims = ", ".join(_column(d) for d in plan.dimensions)

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.pergroup import statistic_per_group
-from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
+from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, group_noun
 from nlq_platform.text_to_sql.offline.timewindow import parse_window
 
 Catalog = dict[str, list[str]]
@@ -251,7 +251,7 @@ _REQUEST_VOLUME = re.compile(
 def requests_are_timed_rows(view: str, plan: Plan, catalog: Catalog) -> bool:
     """ "backend requests by HTTP method", "시간당 요청 수": a request is a row that timed one
     (``duration_ms`` set) — the same rows latency questions average over."""
-    if len(plan.measures) != 1 or plan.measures[0].kind != "count" or bool(plan.measures[0].where):
+    if len(plan.measures) != 1 or plan.measures[0].kind != "count" or plan.measures[0].where:
         return False
     if not _REQUEST_VOLUME.search(view) or plan.has_filter("level") or plan.has_filter("error_type"):
         return False
@@ -383,9 +383,11 @@ def count_of_groups_kept(view: str, plan: Plan, catalog: Catalog) -> Plan | None
     inner = copy.deepcopy(plan)
     inner.measures, inner.order, inner.limit, inner.notes = [plan.having[0]], [], None, []
     inner.add_filter(dimension, "not_null")
-    alias = dimension.split(".", 1)[-1].removesuffix("_id").removesuffix("_name") + "s"
     return Plan(
-        measures=[Measure("count", alias)], source=inner, notes=plan.notes, corrections=plan.corrections
+        measures=[Measure("count", group_noun(dimension) + "s")],
+        source=inner,
+        notes=plan.notes,
+        corrections=plan.corrections,
     )
 
 
@@ -404,15 +406,10 @@ def statistic_of_counts_per_group(view: str, plan: Plan, catalog: Catalog) -> Pl
     asked = statistic_per_group(view)
     if asked is None or plan.source is not None:
         return None
-    counted = (
-        "sessions"
-        if asked.counted == "session_id"
-        else "traces"
-        if asked.counted == "trace_id"
-        else (
-            "users" if asked.counted == "user_id" else "error_count" if lx.ERROR.search(view) else "log_count"
-        )
-    )
+    if asked.counted is not None:
+        counted = group_noun(asked.counted) + "s"
+    else:
+        counted = "error_count" if lx.ERROR.search(view) else "log_count"
     inner = Plan(window=plan.window, dimensions=[asked.entity])
     inner.filters = [f for f in plan.filters if f.op != "not_null"]
     inner.add_filter(asked.entity, "not_null")
@@ -423,9 +420,8 @@ def statistic_of_counts_per_group(view: str, plan: Plan, catalog: Catalog) -> Pl
         inner.measures = [Measure("count_distinct", counted, asked.counted)]
     if counted == "error_count" and not inner.has_filter("level"):
         inner.add_filter("level", "=", "ERROR")
-    groups = asked.entity.removesuffix("_id") + "s"
-    per = asked.entity.removesuffix("_id")
-    measures = [Measure("count", groups)]
+    per = group_noun(asked.entity)
+    measures = [Measure("count", per + "s")]
     for statistic in asked.statistics:
         kind, fraction = _STATISTIC_MEASURES[statistic]
         measures.append(Measure(kind, f"{statistic}_{counted}_per_{per}", counted, fraction))

@@ -112,6 +112,11 @@ class Bucket:
     minutes: int = 1
     text: str = ""
 
+    @property
+    def length_minutes(self) -> int:
+        """How long one bucket is, in minutes (a 5-minute bucket: 5; an hourly one: 60)."""
+        return self.minutes * _UNITS[self.unit][1]
+
 
 def _number(token: str) -> int:
     return int(token) if token.isdigit() else _NUMBER_WORDS[token.lower()]
