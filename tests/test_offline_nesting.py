@@ -46,3 +46,25 @@ def test_the_groups_a_threshold_keeps_are_counted(question: str, outer: str, inn
 def test_which_groups_keeps_the_grouped_answer(question: str, grouped: str) -> None:
     sql = compile_plan(understand(question, CATALOG)[0])
     assert "FROM (" not in sql and grouped in sql
+
+
+@pytest.mark.parametrize(
+    ("question", "outer", "inner"),
+    [
+        ("What is the average number of events per session today?",
+         "COUNT(*) AS sessions, AVG(log_count) AS avg_log_count_per_session", "GROUP BY session_id"),
+        ("최근 24시간 사용자 한 명당 평균 에러 수", "COUNT(*) AS users, AVG(error_count)", "level = 'ERROR'"),
+        ("최근 7일 production 사용자 한 명당 평균 세션 수가 몇 개예요?", "AVG(sessions) AS avg_sessions_per_user",
+         "COUNT(DISTINCT session_id) AS sessions"),
+        ("what is the most log lines of any one trace in the last hour?", "MAX(log_count) AS max_log_count_per_trace",
+         "GROUP BY trace_id"),
+        ("median number of logs per trace in the last 24 hours", "PERCENTILE_CONT(0.5) WITHIN GROUP (ORDER BY log_count)",
+         "trace_id IS NOT NULL"),
+    ],
+)  # fmt: skip
+def test_a_statistic_of_counts_per_group_is_taken_over_the_groups(
+    question: str, outer: str, inner: str
+) -> None:
+    sql = compile_plan(understand(question, CATALOG)[0])
+    head, _, rest = sql.partition(" FROM (")
+    assert outer in head and inner in rest, sql
