@@ -83,6 +83,7 @@ BLIND_FLOORS = {
     "blind_intents3": (9, 32),
     "blind_intents4": (16, 21),  # 19 or 20 wrong depending on the minutes since the seed
     "blind_intents5": (17, 24),  # first sight 19 · 39 · 22; windows move with the clock
+    "blind_intents6": (27, 21),  # first sight 29 · 32 · 19
 }
 
 

@@ -34,6 +34,7 @@ BLIND_INTENT_FILES = {
     "blind_intents3": Path(__file__).with_name("blind_intents3.yaml"),
     "blind_intents4": Path(__file__).with_name("blind_intents4.yaml"),
     "blind_intents5": Path(__file__).with_name("blind_intents5.yaml"),
+    "blind_intents6": Path(__file__).with_name("blind_intents6.yaml"),
 }
 #: conversation fixtures (``--conversations``): the development set, and one written blind
 CONVERSATION_FILES = {
