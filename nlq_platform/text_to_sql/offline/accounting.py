@@ -101,13 +101,20 @@ def grouping_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> 
     noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
     korean = re.finditer(rf"(?<![a-z0-9_-])({noun})s?\s*(?:별로?|마다)(?![가-힣])", view)
     english = re.finditer(  # "count traces by backend service and error type"
-        rf"(?<![a-z])(?:by|per|for each|broken down by)\s+(?:(?:the|their|its|backend|frontend)\s+)*"
+        rf"(?<![a-z])(?:by|per|for each|of each|each|every|broken down by)\s+(?:(?:the|their|its|backend|frontend)\s+)*"
         rf"({noun})s?(?![a-z0-9_])(?:\s*(?:,|and|&)\s*({noun})s?(?![a-z0-9_]))*",
         view,
     )
     for match in [*korean, *english]:
-        for named in (g for g in match.groups() if g):
+        for index, named in ((i, g) for i, g in enumerate(match.groups(), 1) if g):
             column = nouns[named]
+            if named in lx.TYPE_WORDS:  # "액션 유형별": the action's type
+                typed = lx.type_column(view, match.start(index), match.end(index))
+                if typed is None:
+                    return match.group(
+                        0
+                    ), "a breakdown by type was asked, and the question does not say of what"
+                column = typed
             if column not in plan.dimensions and column not in _kept_elsewhere(plan):
                 return match.group(
                     0

@@ -629,7 +629,8 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
     "service_version": ("버전", "version", "versions", "service_version", "release", "releases",
                         "service version", "service versions"),
     "level": ("레벨", "level", "levels", "severity", "심각도"),
-    "method": ("메서드", "메소드", "method", "methods", "verb", "verbs", "http verb", "http verbs"),
+    "method": ("메서드", "메소드", "method", "methods", "verb", "verbs", "http verb", "http verbs", "http method",
+               "http methods", "http 메서드", "http 메소드"),
     "session_id": ("세션", "session", "sessions", "session_id"),
     "error_type": ("에러 유형", "에러 종류", "오류 유형", "오류 종류", "에러 타입", "오류 타입", "에러 type", "오류 type",
                    "유형", "종류", "error type", "error types",
@@ -640,11 +641,28 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
     "file_path": ("파일", "소스 파일", "file", "files", "source file", "source files", "file path", "file paths",
                   "file_path"),
 }  # fmt: skip
+#: the bare words for a type, whose column is the thing they qualify (:func:`type_column`)
+TYPE_WORDS = ("type", "types", "유형", "종류", "타입")
 LIST_SEPARATOR = r"\s*(?:·|,|/|&|\+|×|랑|이랑|와|과|하고|및|\band\b)\s*"
 GROUP_SUFFIX = r"\s*(?:별|단위|마다|당)"
 GROUP_PREFIX = r"(?<![a-z])(?:by|per|for each|for every|each|every|which|what|rank|between|across(?!\s+how)|어떤|어느|각)\s+"
 #: up to two words between a grouping word and its noun ("by the user's browser"), themselves no nouns
 GROUP_FILLER = r"(?:[\w-]+\s+|[\w-]+'s\s+)"
+
+#: what a bare "type" qualifies, when not errors: the action right before it ("user actions of
+#: each type", "액션 유형별") or right after it ("each type of action")
+_ACTION_BEFORE = re.compile(r"(?:actions?|액션|행동)\S*\s+(?:(?:of|by|per|for)\s+)?(?:each\s+|every\s+)?$")
+_ACTION_AFTER = re.compile(r"s?\s+of\s+(?:user\s+)?actions?(?![a-z])")
+
+
+def type_column(text: str, start: int, end: int) -> str | None:
+    """The column a bare "type" (at ``start:end`` of ``text``) names: ``action_type`` after or before an action noun,
+    ``error_type`` in a question about errors, otherwise none (the word names no column)."""
+    if _ACTION_BEFORE.search(text[max(0, start - 40) : start]) or _ACTION_AFTER.match(text, end):
+        return "action_type"
+    about_errors = ERROR.search(text) or re.search(r"[a-z](?:error|exception)s?(?![a-z])", text)
+    return "error_type" if about_errors else None  # "NetworkError + TypeError by page & type"
+
 
 #: nouns that name output columns, for questions that list the columns they want
 COLUMN_NOUNS = (

@@ -31,6 +31,7 @@ from nlq_platform.text_to_sql.offline.timewindow import (
     parse_bucket,
     parse_window,
     relative_windows,
+    series_bucket,
 )
 
 #: the things a count per group can keep ("users with 3 errors or more")
@@ -93,12 +94,10 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
             for item in re.finditer(noun, match.group(1)):
                 word = item.group(0).lower()
                 column = nouns.get(word) or nouns.get(word.rstrip("s"))
-                if (
-                    column == "error_type"
-                    and word.rstrip("s") in ("type", "유형", "종류")
-                    and not lx.ERROR.search(text)
-                ):
-                    continue  # "how long each type took", after "call type": that type, not an error's
+                if column == "error_type" and word in lx.TYPE_WORDS:
+                    column = lx.type_column(text, match.start(1) + item.start(), match.start(1) + item.end())
+                    if column is None:
+                        continue  # "how long each type took", after "call type": that type, not an error's
                 if column:
                     found.append((match.start(1) + item.start(), column))
     return list(dict.fromkeys(column for _, column in sorted(found)))
@@ -184,6 +183,10 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         )
     )  # fmt: skip  "the 10 slowest requests, with which system and address": rows, not groups
 
+    if bucket is None and lx.TREND.search(text) and not _asks_comparison(text, question):
+        # "에러 추이", "the trend of requests": a series, sized by the window it spans
+        performance = about_latency or "timeout" in text or bool(lx.REQUESTS.search(text))
+        bucket = series_bucket(window or (PERFORMANCE_WINDOW if performance else INCIDENT_WINDOW))
     crossing = _traces_crossing(plan, text, by_column, window)
     if crossing is not None:
         return crossing

@@ -121,7 +121,10 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
     parts.append(_window(plan.window, default_window, lang))
     if plan.bucket is not None:
         size = _length(plan.bucket.length_minutes, lang, weeks=True)
-        parts.append(f"{size} 단위" if lang == "ko" else f"per {size}")
+        text = f"{size} 단위" if lang == "ko" else f"per {size}"
+        if plan.bucket.by_default:
+            text += " (추이의 기본 간격)" if lang == "ko" else " (default for a trend)"
+        parts.append(text)
     if plan.dimensions:
         dims = ", ".join(_column(d) for d in plan.dimensions)
         parts.append(f"{dims}별" if lang == "ko" else f"by {dims}")

@@ -111,6 +111,8 @@ class Bucket:
     unit: str  # minute, hour, day, week
     minutes: int = 1
     text: str = ""
+    #: taken by the convention for a trend nobody sized ("에러 추이"), and named in the reading
+    by_default: bool = False
 
     @property
     def length_minutes(self) -> int:
@@ -196,7 +198,7 @@ _BUCKET_SUFFIX = re.compile(rf"\s*{_BUCKET_NOUN}")
 #: "the daily health check", "weekly review": a routine the question is for, not a bucket
 _NOT_A_ROUTINE = r"(?!\s+(?:[a-z-]+\s+)?(?:health|check|review|report|standup|stand-up|meeting|summary|digest|sync|sanity|ops))"
 _BUCKET_WORDS: tuple[tuple[re.Pattern[str], Bucket], ...] = (
-    (re.compile(rf"시간대별|시간별|시간마다|시간 단위|매시간|매 시간|hourly{_NOT_A_ROUTINE}|per hour|by hour|each hour|every hour|hour by hour"),
+    (re.compile(rf"시간대별|시간별|시간당|시간마다|시간 단위|매시간|매 시간|hourly{_NOT_A_ROUTINE}|per hour|by hour|each hour|every hour|hour by hour"),
      Bucket("hour")),
     (re.compile(rf"일별|일자별|날짜별|하루 단위|일 단위|daily{_NOT_A_ROUTINE}|per day|by day|each day|by date|per date|day by day|하루하루|날마다|매일|일일"),
      Bucket("day")),
@@ -231,6 +233,21 @@ def _is_span(text: str, match: re.Match[str]) -> bool:
 
 def _is_bucket_phrase(text: str, end: int) -> bool:
     return _BUCKET_SUFFIX.match(text, end) is not None
+
+
+def series_bucket(window: Window | None) -> Bucket:
+    """The bucket of a trend asked without a size: a dozen points or more over its window — 5
+    minutes up to an hour, hours up to two days, days up to two months, weeks beyond (a calendar
+    window, "오늘", reads in hours; no window at all, in days)."""
+    minutes = window.minutes if window is not None else None
+    if minutes is None:
+        minutes = 1440 if window is not None else 43200
+    if minutes <= 60:
+        return Bucket("minute", minutes=5, by_default=True)
+    for limit, unit in ((2880, "hour"), (86400, "day")):
+        if minutes <= limit:
+            return Bucket(unit, by_default=True)
+    return Bucket("week", by_default=True)
 
 
 def parse_bucket(question: str) -> Bucket | None:

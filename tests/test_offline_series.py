@@ -1,0 +1,61 @@
+"""A trend is a series: a question asking how something moved is answered per time bucket, sized
+by the window when nobody sized it, and the reading says the size was a default. A bare "type"
+is the type of what it qualifies (an action's, an error's), or the question is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlq_platform.text_to_sql.engine import NotUnderstood
+from nlq_platform.text_to_sql.offline.compiler import compile_plan
+from nlq_platform.text_to_sql.offline.engine import understand
+from nlq_platform.text_to_sql.offline.reading import reading
+from tests.test_offline_coverage import CATALOG
+
+
+@pytest.mark.parametrize(
+    ("question", "bucket", "default"),
+    [
+        ("지난 7일 에러 추이", "DATE_TRUNC('DAY', created_at)", True),
+        ("error trend over the last 12 hours", "DATE_TRUNC('HOUR', created_at)", True),
+        ("최근 1시간 payment-api 에러 추이", "% 5", True),  # 5-minute buckets
+        ("payment-api 응답시간 추이", "DATE_TRUNC('HOUR', created_at)", True),  # the default day
+        ("search-api 최근 12시간 시간당 요청 수 추이", "DATE_TRUNC('HOUR', created_at)", False),
+        ("last 30 days of errors, the trend", "DATE_TRUNC('DAY', created_at)", True),
+    ],
+)
+def test_a_trend_is_a_series_sized_by_its_window(question: str, bucket: str, default: bool) -> None:
+    plan, window_default = understand(question, CATALOG)
+    sql = compile_plan(plan)
+    assert bucket in sql and "GROUP BY" in sql, sql
+    said = reading(plan, question, window_default)
+    assert (("추이의 기본 간격" in said) or ("default for a trend" in said)) is default, said
+
+
+def test_a_trend_compared_with_a_period_is_not_bucketed() -> None:
+    plan, _ = understand("최근 1시간 에러 추이를 그 직전 1시간과 비교해줘", CATALOG)
+    assert plan.bucket is None
+
+
+@pytest.mark.parametrize(
+    ("question", "dimension"),
+    [
+        (
+            "On the /products page, how many user actions of each type were there in the last 24 hours?",
+            "action_type",
+        ),
+        ("/products 페이지 최근 24시간 액션 유형별 건수", "action_type"),
+        ("each type of action on /cart in the last day, counted", "action_type"),
+        ("지난 1시간 에러 유형별 건수", "error_type"),
+        ("TimeoutError + ValidationError by page & type, 7d", "error_type"),
+        ("최근 24시간 서비스랑 HTTP 메서드 조합별 평균 응답시간", "method"),
+    ],
+)
+def test_a_type_is_the_type_of_what_it_qualifies(question: str, dimension: str) -> None:
+    plan, _ = understand(question, CATALOG)
+    assert dimension in plan.dimensions, plan.dimensions
+
+
+def test_a_type_of_nothing_named_is_refused() -> None:
+    with pytest.raises(NotUnderstood, match="each type"):
+        understand("how long did each type take", CATALOG)
