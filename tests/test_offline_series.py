@@ -59,3 +59,55 @@ def test_a_type_is_the_type_of_what_it_qualifies(question: str, dimension: str) 
 def test_a_type_of_nothing_named_is_refused() -> None:
     with pytest.raises(NotUnderstood, match="each type"):
         understand("how long did each type take", CATALOG)
+
+
+@pytest.mark.parametrize(
+    ("question", "having"),
+    [
+        ("Which error types appeared in at least three different services over the past 7 days?",
+         "GROUP BY error_type HAVING COUNT(DISTINCT service) >= 3"),
+        ("최근 7일 세 개 이상 서비스에서 발생한 error_type이 뭐야?", "GROUP BY error_type HAVING COUNT(DISTINCT service) >= 3"),
+        ("users who visited at least 4 different pages in the last day", "GROUP BY user_id HAVING COUNT(DISTINCT path) >= 4"),
+        ("How many traces from the last 24 hours touched three or more distinct services?",
+         "GROUP BY trace_id HAVING COUNT(DISTINCT service) >= 3) AS per_trace"),
+        ("지난 24시간 서비스 3개 이상 거친 trace 몇 개나 돼?", "GROUP BY trace_id HAVING COUNT(DISTINCT service) >= 3)"),
+        ("Which users ran into TimeoutError at least twice in the past 7 days?", "HAVING COUNT(*) >= 2"),
+    ],
+)  # fmt: skip
+def test_a_threshold_on_how_many_is_a_having(question: str, having: str) -> None:
+    sql = compile_plan(understand(question, CATALOG)[0])
+    assert having in sql and "LIMIT 3" not in sql, sql  # "세 개 이상" is a threshold, never a top 3
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        (
+            "서비스별로 지난 24시간 가장 오래 걸린 요청 duration_ms 최댓값 알려줘",
+            "MAX(duration_ms) AS max_duration_ms",
+        ),
+        ("What was the single longest request duration per service in the past day?", "MAX(duration_ms)"),
+        (
+            "When did user_42 last hit a TimeoutError?",
+            "SELECT MAX(created_at) AS last_seen",
+        ),  # not user 42's rows
+    ],
+)
+def test_a_statistic_named_outright_is_the_measure(question: str, expected: str) -> None:
+    sql = compile_plan(understand(question, CATALOG)[0])
+    assert expected in sql and "AVG(" not in sql, sql
+
+
+def test_an_event_named_as_one_identifier_is_found_in_other_words() -> None:
+    from nlq_platform.text_to_sql.offline.entities import link_values
+
+    catalog = {**CATALOG, "message": ["checkout_completed", "submit place_order"]}
+    for question in (
+        "How many distinct users completed at least one checkout during the last 7 days?",
+        "When did user_42 last complete a checkout?",
+        "how many completed checkouts per day",
+    ):
+        assert [m.value for m in link_values(question, catalog) if m.column == "message"] == [
+            "checkout_completed"
+        ]
+    assert not [m for m in link_values("checkout page errors", catalog) if m.column == "message"]

@@ -320,6 +320,9 @@ def _loose_events(
     closest first: "refresh token expired" before "refresh token rotated"."""
     found: list[tuple[int, int, int, str, str, str]] = []
     for value in messages:
+        if re.fullmatch(r"[a-z]+(?:_[a-z]+)+", value):
+            found.extend(_snake_event(value, text, taken))
+            continue
         if " " not in value or not value.replace(" ", "").isalpha():
             continue  # words only; paths, arrows and identifiers are matched exactly or not at all
         words = [w for w in value.lower().split() if w not in _EVENT_STOP and len(w) > 2]
@@ -334,6 +337,25 @@ def _loose_events(
         found.append((len(words) - len(positions), start, end, "message", value, text[start:end]))
     found.sort(key=lambda f: (f[0], f[1] - f[2]))  # the name with every word there, then the longest
     return [f[1:] for f in found]
+
+
+def _snake_event(
+    value: str, text: str, taken: list[tuple[int, int]]
+) -> list[tuple[int, int, int, str, str, str]]:
+    """An event named as one identifier ("checkout_completed"), in other words: each of its words,
+    inflected as a verb or noun may be ("completed a checkout", "checkouts completed"), in any
+    order within five words of each other, none of them claimed by another mention."""
+    spans = []
+    for word in value.split("_"):
+        stem = word[:-1] if word.endswith("e") else word.removesuffix("ed") if len(word) > 6 else word
+        match = re.search(rf"(?<![a-z_]){re.escape(stem)}(?:e|es|s|ed|d|ing|ion)?(?![a-z_])", text)
+        if match is None or any(match.start() < e and s < match.end() for s, e in taken):
+            return []
+        spans.append(match)
+    start, end = min(m.start() for m in spans), max(m.end() for m in spans)
+    if len(text[start:end].split()) > len(spans) + 4:
+        return []
+    return [(0, start, end, "message", value, text[start:end])]
 
 
 def _named_beside(column: str, text: str, start: int, end: int) -> bool:

@@ -267,6 +267,9 @@ MAXIMUM = words(
     "slowest single",
     "single slowest",
 )
+#: the maximum named as the statistic itself, not a ranking's "가장 오래 걸린 엔드포인트"
+MAXIMUM_STATISTIC = words("최댓값", "최대값", "maximum", "max", "single longest", "longest single", "single slowest",
+                          "slowest single", "single worst", "worst single")  # fmt: skip
 # not the "min" of "60 min", a length of time
 MINIMUM = re.compile(
     r"(?<!\d)(?<!\d )(?:" + words("최소", "min", "minimum", "가장 짧", "shortest").pattern + ")",
@@ -460,7 +463,8 @@ AT_LEAST_TIMES = re.compile(
     rf"{_COUNT_NUMBER}\s*(?:번|회|건|times?|errors?)?\s*(?P<op>이상|넘게|초과|or more|or above|and up|\+|또는\s*그\s*이상)"
     r"(?!\s*(?:ms|초|s\b|sec|분|min))"
     rf"|(?:at least|>=|≥|more than|over|적어도|최소)\s*{_COUNT_NUMBER}\s*(?:errors?|times?|번|회|차례"
-    r"|(?:log\s+)?lines|logs|log\s+entries|entries|events|rows|records|requests|calls)(?![a-z])",
+    r"|(?:log\s+)?lines|logs|log\s+entries|entries|events|rows|records|requests|calls)(?![a-z])"
+    r"|(?:at least|more than|적어도|최소)\s+(twice|once)(?![a-z])",  # "at least twice"
     re.IGNORECASE,
 )
 #: what happens in a browser: a user's activity "on the web pages" is their front-end journey
@@ -593,11 +597,17 @@ NUMBER_WORDS = {
     "nine": 9,
     "ten": 10,
     "twenty": 20,
+    "once": 1,
+    "twice": 2,
     "한": 1,
     "두": 2,
     "세": 3,
     "네": 4,
     "다섯": 5,
+    "여섯": 6,
+    "일곱": 7,
+    "여덟": 8,
+    "아홉": 9,
     "열": 10,
 }
 _NUMBER = r"(\d+|one|two|three|four|five|six|seven|eight|nine|ten|twenty)"
@@ -662,6 +672,46 @@ def type_column(text: str, start: int, end: int) -> str | None:
         return "action_type"
     about_errors = ERROR.search(text) or re.search(r"[a-z](?:error|exception)s?(?![a-z])", text)
     return "error_type" if about_errors else None  # "NetworkError + TypeError by page & type"
+
+
+#: the counted things of "how many distinct X" / "X가 몇 종류": identifier-like columns
+COUNTABLE = {
+    "error_type": ("error types", "error type", "에러 type", "오류 type", "error_type", "에러 타입", "에러 유형", "에러 종류", "오류 유형", "오류 종류",
+                   "오류 타입", "types of error", "kinds of error"),
+    "session_id": ("sessions", "session", "세션"),
+    "user_id": ("users", "user", "사용자", "유저", "고객", "customers"),
+    "trace_id": ("traces", "trace", "트레이스", "trace_id"),
+    "service": ("services", "service", "서비스"),
+    "path": ("endpoints", "endpoint", "paths", "path", "엔드포인트", "경로", "pages", "페이지"),
+    "function_name": ("functions", "function", "함수"),
+    "message": ("messages", "message", "메시지"),
+}  # fmt: skip
+DISTINCT = r"(?:distinct|different|unique|서로\s*다른|고유한?)"
+
+_THRESHOLD_NUMBER = (
+    r"(?P<n>\d+|two|three|four|five|six|seven|eight|nine|ten|두|세|네|다섯|여섯|일곱|여덟|아홉|열)"
+)
+_THRESHOLD_OP = r"(?P<op>이상|넘게|넘는|넘은|초과)"
+_COUNT_WORD = r"\s*(?:개|곳|명|가지|군데)?\s*"
+
+
+def _distinct_threshold_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """ "세 개 이상 서비스에서", "서비스 3개 이상", "at least three different services", "3 or more pages"."""
+    found = []
+    for column, nouns in COUNTABLE.items():
+        noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        for pattern in (
+            rf"{_THRESHOLD_NUMBER}{_COUNT_WORD}{_THRESHOLD_OP}\s*(?:의\s*)?(?:{DISTINCT}\s*)?(?:{noun})(?![a-z])",
+            rf"(?<![a-z])(?:{noun})\s*(?:를|을|가|이)?\s*{_THRESHOLD_NUMBER}{_COUNT_WORD}{_THRESHOLD_OP}",
+            rf"(?<![a-z])(?P<op>at least|more than|over|no fewer than)\s+{_THRESHOLD_NUMBER}\s+"
+            rf"(?:{DISTINCT}\s+|separate\s+)?(?:{noun})(?![a-z])",
+            rf"(?<![a-z]){_THRESHOLD_NUMBER}\s+or\s+more\s+(?:{DISTINCT}\s+|separate\s+)?(?:{noun})(?![a-z])",
+        ):
+            found.append((column, re.compile(pattern, re.IGNORECASE)))
+    return tuple(found)
+
+
+DISTINCT_THRESHOLDS = _distinct_threshold_patterns()
 
 
 #: nouns that name output columns, for questions that list the columns they want

@@ -50,8 +50,20 @@ PERFORMANCE_WINDOW = Window.last(24, "hour")
 _GROUPED = re.compile(r"별|마다|(?<![a-z])(?:by(?!\s+(?:duration|latency|response time|time))|per)(?![a-z])")
 
 
+#: a number compared, not a limit: "세 개 이상 서비스", "at least three services", "3 or more"
+_THRESHOLD_AFTER = re.compile(r"\s*(?:이상|넘|초과|미만|이하|or more|or fewer|or less|and up|\+)")
+_THRESHOLD_BEFORE = re.compile(r"(?:at least|more than|fewer than|less than|over|under|적어도|최소)\s*$")
+
+
 def _top_n(text: str) -> int | None:
-    match = lx.TOP_N.search(text)
+    match = next(
+        (
+            m
+            for m in lx.TOP_N.finditer(text)
+            if not _THRESHOLD_AFTER.match(text, m.end()) and not _THRESHOLD_BEFORE.search(text[: m.start()])
+        ),
+        None,
+    )
     if not match:
         return None
     token = next((g for g in match.groups() if g), None)
@@ -538,7 +550,8 @@ def _journey(
     by_column: dict[str, list[Mention]],
 ) -> Plan:
     """The rows of one user's or one trace's activity, in time order."""
-    flows = _flows(text)
+    events = [m.text for m in by_column.get("message", [])]
+    flows = [f for f in _flows(text) if not any(f in event for event in events)]  # "complete a checkout"
     if flows and all("/" not in m.text for m in by_column.get("path", [])):
         by_column.pop("path", None)  # "주문결제/결제 쪽 기록": the flow's pages, not one page
     elif by_column.get("path"):
@@ -706,7 +719,11 @@ def _requested_measures(
         add(lx.MEDIAN, Measure("percentile", "p50_duration_ms", "duration_ms", 0.5))
         add(lx.P95, Measure("percentile", "p95_duration_ms", "duration_ms", 0.95))
         add(lx.P99, Measure("percentile", "p99_duration_ms", "duration_ms", 0.99))
-        if not lx.MOST.search(text) or (lx.MAXIMUM.search(text) and lx.AVERAGE.search(text)):
+        if (
+            not lx.MOST.search(text)
+            or (lx.MAXIMUM.search(text) and lx.AVERAGE.search(text))
+            or lx.MAXIMUM_STATISTIC.search(text)
+        ):
             add(lx.MAXIMUM, Measure("max", "max_duration_ms", "duration_ms"))
         add(lx.MINIMUM, Measure("min", "min_duration_ms", "duration_ms"))
     if found:

@@ -25,19 +25,6 @@ Catalog = dict[str, list[str]]
 
 _FIRST = re.compile(r"(?<![a-z])(?:first|earliest)(?![a-z])|처음|최초|첫", re.IGNORECASE)
 _WHEN = re.compile(r"(?<![a-z])(?:when|what time)(?![a-z])|언제", re.IGNORECASE)
-#: the counted things of "how many distinct X" / "X가 몇 종류": identifier-like columns
-_COUNTABLE = {
-    "error_type": ("error types", "error type", "에러 type", "오류 type", "에러 타입", "에러 유형", "에러 종류", "오류 유형", "오류 종류",
-                   "오류 타입", "types of error", "kinds of error"),
-    "session_id": ("sessions", "session", "세션"),
-    "user_id": ("users", "user", "사용자", "유저", "고객", "customers"),
-    "trace_id": ("traces", "trace", "트레이스", "trace_id"),
-    "service": ("services", "service", "서비스"),
-    "path": ("endpoints", "endpoint", "paths", "path", "엔드포인트", "경로", "pages", "페이지"),
-    "function_name": ("functions", "function", "함수"),
-    "message": ("messages", "message", "메시지"),
-}  # fmt: skip
-_DISTINCT = r"(?:distinct|different|unique|서로\s*다른|고유한?)"
 _HOW_MANY = r"(?:몇\s*(?:종류|가지|개|곳|명)|how many)"
 #: the statistic words of a value's summary, in the order a question names them
 _STATISTICS = (
@@ -126,7 +113,7 @@ def _names_columns(view: str) -> bool:
 
 def _asks_rows(view: str) -> bool:
     return (
-        re.search(r"\d+\s*(?:개|건)|(?<![a-z])(?:five|ten|\d+)\s+(?:latest|last|most recent)", view)
+        re.search(r"(?<![a-z0-9_])(?:\d+\s*(?:개|건)|(?:five|ten|\d+)\s+(?:latest|last|most recent))", view)
         is not None
     )
 
@@ -140,11 +127,11 @@ def count_of_distinct_things(view: str, plan: Plan, catalog: Catalog) -> bool:
         return False  # "distinct users per service": a breakdown with a distinct count in it
     if not plan.dimensions and not _plain_count(plan):
         return False
-    for column, nouns in _COUNTABLE.items():
+    for column, nouns in lx.COUNTABLE.items():
         if plan.dimensions and plan.dimensions != [column]:
             continue  # "how many distinct error types": the parser ranked the very thing counted
         noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
-        english = re.search(rf"{_DISTINCT}\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view)
+        english = re.search(rf"{lx.DISTINCT}\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view)
         korean = re.search(rf"(?:{noun})\s*(?:이|가|는|은)?\s*(?:모두\s*|총\s*)?{_HOW_MANY}", view)
         if english or (korean and column in ("error_type", "trace_id")):
             plan.measures = [Measure("count_distinct", f"{column}_count", column)]
@@ -156,6 +143,64 @@ def count_of_distinct_things(view: str, plan: Plan, catalog: Catalog) -> bool:
                 plan.filters = [f for f in plan.filters if f.column != "level"]
             return True
     return False
+
+
+def distinct_threshold(view: str) -> tuple[str, str, int, re.Match[str]] | None:
+    """ "세 개 이상 서비스에서", "in at least three different services", "3 or more pages": a
+    threshold on how many different values of a column a group has — (column, op, number, match)."""
+    for column, pattern in lx.DISTINCT_THRESHOLDS:
+        match = pattern.search(view)
+        if match is None:
+            continue
+        number = match.group("n")
+        op = match.groupdict().get("op") or ""
+        strict = bool(re.match(r"넘|초과|more than|over", op, re.IGNORECASE))
+        value = int(number) if number.isdigit() else lx.NUMBER_WORDS[number.lower()]
+        return column, ">" if strict else ">=", value, match
+    return None
+
+
+def _subject(view: str, plan: Plan, counted: str, threshold: re.Match[str]) -> str | None:
+    """The groups a distinct threshold keeps: the plan's one other dimension, or the one other
+    countable thing the question names ("how many traces …", "which users …")."""
+    others = [d for d in plan.dimensions if d != counted]
+    if others:
+        return others[0] if len(others) == 1 else None
+    rest = view[: threshold.start()] + " " + view[threshold.end() :]
+    named = []
+    for column, nouns in lx.COUNTABLE.items():
+        noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        if column != counted and re.search(rf"(?<![a-z])(?:{noun})(?![a-z])", rest):
+            named.append(column)
+    return named[0] if len(named) == 1 else None
+
+
+def threshold_on_distinct_count(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "error types seen in at least three different services", "서비스 3개 이상 거친 trace": the
+    groups whose count of different values passes the threshold — ``HAVING COUNT(DISTINCT …)``
+    (a count of those groups is nested by ``count_of_groups_kept``)."""
+    found = distinct_threshold(view)
+    if found is None or plan.is_listing or plan.bucket is not None:
+        return False
+    counted, op, number, match = found
+    subject = _subject(view, plan, counted, match)
+    if subject is None:
+        return False
+    measure = Measure("count_distinct", f"{group_noun(counted)}_count", counted)
+    plan.filters = [f for f in plan.filters if not (f.column in (counted, subject) and f.op == "not_null")]
+    if subject == "error_type" and not lx.ERROR.search(_without_type_nouns(view)):
+        plan.filters = [f for f in plan.filters if f.column != "level"]  # the types, whatever the level
+    plan.add_filter(subject, "not_null")
+    plan.dimensions, plan.measures = [subject], [measure]
+    plan.having = (measure, op, number)
+    plan.order, plan.limit = [(measure.alias, True), (subject, False)], None
+    return True
+
+
+def _without_type_nouns(view: str) -> str:
+    """The question without its error-type nouns: "error types" asks for types, not for errors."""
+    noun = "|".join(re.escape(n) for n in sorted(lx.COUNTABLE["error_type"], key=len, reverse=True))
+    return re.sub(rf"(?:{noun})s?", " ", view)
 
 
 def summary_statistics(view: str, plan: Plan, catalog: Catalog) -> bool:
@@ -347,6 +392,7 @@ def threshold_on_average(view: str, plan: Plan, catalog: Catalog) -> bool:
 
 
 RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
+    threshold_on_distinct_count,
     one_row,
     latest_rows_unwindowed,
     columns_as_named,
@@ -362,7 +408,7 @@ RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
 
 def _counted_groups(view: str, dimension: str) -> bool:
     """ "how many sessions …", "… 세션이 몇 개": the question counts the groups themselves."""
-    words = _COUNTABLE.get(dimension)
+    words = lx.COUNTABLE.get(dimension)
     if not words:
         return False
     noun = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
