@@ -111,3 +111,36 @@ def test_an_event_named_as_one_identifier_is_found_in_other_words() -> None:
             "checkout_completed"
         ]
     assert not [m for m in link_values("checkout page errors", catalog) if m.column == "message"]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        # a numeric JSONB key groups numbers, so 200 and 404 sort and compare as numbers
+        ("Break down /api/v1/login responses over the last 24 hours by HTTP status code.",
+         "CAST((metadata ->> 'status_code') AS DECIMAL) AS status_code"),
+        ("/api/v1/login 최근 24시간 응답 status_code별로 몇 건씩이야?", "GROUP BY status_code"),
+        # the columns named, and only those
+        ("Show the ten most recent WARN logs from web-app: time, page and message only.",
+         "SELECT created_at, path, message FROM"),
+        ("지난 1시간 FATAL 로그 전부 시간순으로. 시각, 서비스, 함수명, 메시지", "SELECT created_at, service, function_name, message FROM"),
+        ("List every FATAL log from the past hour in chronological order, with time, service, function and message.",
+         "SELECT created_at, service, function_name, message FROM"),
+        # the share of those who hit an error, of every user
+        ("최근 24시간 로그 남긴 사용자 중에 ERROR 한 번이라도 겪은 사람 비율?",
+         "COUNT(DISTINCT user_id) FILTER(WHERE level = 'ERROR') / NULLIF(COUNT(DISTINCT user_id), 0)"),
+        # the different things named are what is counted
+        ("Who are the five users with the most distinct sessions over the last 7 days?",
+         "SELECT user_id, COUNT(DISTINCT session_id) AS session_count"),
+        ("How many distinct jobs (by job_id) did the production inventory worker run in the last 24 hours?",
+         "SELECT COUNT(DISTINCT metadata ->> 'job_id')"),
+    ],
+)  # fmt: skip
+def test_what_is_named_is_what_is_answered(question: str, expected: str) -> None:
+    catalog = {**CATALOG, "metadata_keys": [*CATALOG.get("metadata_keys", []), "status_code", "job_id"],
+               "metadata_numeric_keys": ["status_code", "load_ms"]}  # fmt: skip
+    sql = compile_plan(understand(question, catalog)[0])
+    assert expected in sql, sql
+    assert "FROM logs WHERE level = 'ERROR'" not in sql, (
+        sql
+    )  # a share of those who hit an error needs every row

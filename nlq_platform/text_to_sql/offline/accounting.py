@@ -89,6 +89,25 @@ def distinct_is_counted(view: str, question: str, plan: Plan, catalog: Catalog) 
     return match.group(0), "a count of different values was asked, and the offline engine would count rows"
 
 
+def distinct_thing_is_counted(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "the users with the most distinct sessions": the different things named must be what the
+    plan counts (or groups by, or lists); a count of rows per session answers another question."""
+    for column, nouns in lx.COUNTABLE.items():
+        noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        match = re.search(rf"{lx.DISTINCT}\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view)
+        if match is None:
+            continue
+        measured = {m.column for m in plan.measures if m.kind in ("count_distinct", "share")}
+        if plan.having is not None:
+            measured.add(plan.having[0].column)
+        if column in measured or column in plan.dimensions or column in plan.columns:
+            continue
+        return match.group(
+            0
+        ), "a count of different values was asked, and the offline engine would count rows"
+    return None
+
+
 def grouping_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
     """ "메시지별", "by message": a grouping the question asks for must be a dimension (or the
     time bucket); a grouping by a word the engine does not know as a column is refused."""
@@ -301,6 +320,7 @@ def share_of_whole_is_not_a_rate(view: str, question: str, plan: Plan, catalog: 
 RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     moment_is_answered,
     distinct_is_counted,
+    distinct_thing_is_counted,
     grouping_is_kept,
     extreme_is_measured,
     count_threshold_is_kept,

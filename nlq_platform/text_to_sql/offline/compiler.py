@@ -116,7 +116,8 @@ def _only(aggregate: exp.Expression, where: tuple[Filter, ...]) -> exp.Expressio
 
 def aggregate(m: Measure) -> exp.Expression:
     """The measure's aggregate, without its alias."""
-    target = column(m.column, "DECIMAL") if m.column else None
+    numeric = m.kind not in ("count", "count_distinct", "share")  # "how many job ids" counts text
+    target = column(m.column, "DECIMAL" if numeric else None) if m.column else None
     match m.kind:
         case "count":
             body = _count(target)
@@ -163,12 +164,13 @@ def bucket_alias(bucket: Bucket) -> str:
     return bucket_expression(bucket)[1]
 
 
-def dimension(name: str) -> tuple[exp.Expression, str]:
-    """(select expression, alias) of a dimension; a JSONB key is named after the key."""
+def dimension(name: str, numeric_keys: list[str] = ()) -> tuple[exp.Expression, str]:
+    """(select expression, alias) of a dimension; a JSONB key is named after the key, and a
+    numeric one is a number."""
     if "." not in name:
         return exp.column(name), name
     alias = name.split(".", 1)[1]
-    return exp.alias_(column(name), alias), alias
+    return exp.alias_(column(name, "DECIMAL" if alias in numeric_keys else None), alias), alias
 
 
 def group_alias(plan: Plan) -> str:
@@ -206,7 +208,7 @@ def select(plan: Plan) -> exp.Select:
             outputs.append(exp.alias_(expression, alias))
             group.append(alias)
         for name in plan.dimensions:
-            expression, alias = dimension(name)
+            expression, alias = dimension(name, plan.numeric_keys)
             outputs.append(expression)
             group.append(alias)
         outputs += [exp.alias_(aggregate(m), m.alias) for m in plan.measures]

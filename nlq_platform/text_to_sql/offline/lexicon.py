@@ -722,6 +722,6 @@ COLUMN_NOUNS = (
     "severity", "심각도", "source", "source type", "ts", "page", "페이지", "user action", "what they did",
     "endpoint", "엔드포인트", "http method", "http 메서드", "log level", "로그 레벨", "user_id", "user id",
     "duration_ms", "status code", "상태 코드", "environment", "환경", "service_version", "버전", "function_name",
-    "함수", "발생 시각", "created_at", "session_id", "세션", "function name", "함수명",
+    "함수", "발생 시각", "created_at", "session_id", "세션", "function name", "함수명", "function",
 )  # fmt: skip
 GROUP_WORD = re.compile(r"별|마다|(?<![a-z])(?:by|per|for each|breakdown|group)(?![a-z])", re.IGNORECASE)

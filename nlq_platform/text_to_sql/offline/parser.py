@@ -80,6 +80,7 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
     for key in metadata_keys:  # a column's own noun wins ("version"); function words name nothing ("from")
         if key.lower() not in ENGLISH_STOP:
             nouns.setdefault(key.replace("_", " "), f"metadata.{key}")
+            nouns.setdefault(key, f"metadata.{key}")  # "status_code별로", "by browser_version"
     noun = "|".join(
         re.escape(n) + ("s?" if n.isascii() else "") for n in sorted(nouns, key=len, reverse=True)
     )
@@ -98,7 +99,7 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
         rf"({noun})\s*\d+\s*(?:개|곳|가지)",  # "API 5개"
         rf"({noun})\s*(?:와|과|랑)\s*각",  # "서비스와 각 건수"
         rf"({noun}\s*×\s*{noun})",  # "path×error_type count": a cross tabulation
-        rf"(?:가장|제일|most)\s+\S+(?:\s+\S+)?\s+({noun_list})",  # "가장 많이 난 서비스랑 엔드포인트"
+        rf"(?:가장|제일|most)\s+(?!(?:distinct|different|unique)\s)\S+(?:\s+\S+)?\s+({noun_list})",  # "가장 많이 난 서비스랑 엔드포인트", not "the most distinct sessions"
         rf"({noun_list})\s*(?:분포|구성|비중|distribution|breakdown|mix|split)",  # "상태코드 분포"
         rf"(?:distribution|breakdown|mix|split)\s+(?:of|across|over)\s+(?:the\s+)?({noun_list})",
     ):
@@ -118,7 +119,7 @@ def _dimensions(text: str, metadata_keys: list[str] = ()) -> list[str]:
 def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     """Understand ``question`` or raise :class:`NotUnderstood` saying what was missing."""
     text = english_view(question)
-    plan = Plan()
+    plan = Plan(numeric_keys=list(catalog.get("metadata_numeric_keys", [])))
     window = parse_window(question)
     bucket = parse_bucket(question)
     mentions = link_values(question, catalog)
@@ -207,8 +208,10 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     primary: Measure | None
     if any(m.kind == "error_rate" for m in requested):
         about_errors = False  # a rate needs every row, not just errors
-    if any(m.kind == "share" for m in requested):
-        by_column.pop("action_type", None)  # the share's condition, not a filter of the rows
+    for m in requested:
+        if m.kind == "share":
+            for f in m.where:
+                by_column.pop(f.column, None)  # the share's condition, not a filter of the rows
     if slowest_rows and all(m.column == "duration_ms" or m.alias == "request_count" for m in requested):
         primary = None  # "the 10 slowest requests … how long each took": the rows show it
     elif requested:
@@ -284,7 +287,10 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         about_errors = False
     # what one user or trace did, per service/…; per error type it is which errors it hit
     summary = bool((users or traces) and dims and dims != ["error_type"])
-    rated = any(m.kind == "error_rate" for m in requested)  # a rate needs every row
+    rated = any(  # a rate (or a share of those who hit an error) needs every row
+        m.kind == "error_rate" or (m.kind == "share" and any(f.column == "level" for f in m.where))
+        for m in requested
+    )
     if (
         "level" not in by_column
         and "error_type" not in by_column
@@ -550,8 +556,8 @@ def _journey(
     by_column: dict[str, list[Mention]],
 ) -> Plan:
     """The rows of one user's or one trace's activity, in time order."""
-    events = [m.text for m in by_column.get("message", [])]
-    flows = [f for f in _flows(text) if not any(f in event for event in events)]  # "complete a checkout"
+    # an event named is the flow's own step ("결제 완료(checkout_completed)"): its rows, not its pages
+    flows = [] if by_column.get("message") else _flows(text)
     if flows and all("/" not in m.text for m in by_column.get("path", [])):
         by_column.pop("path", None)  # "주문결제/결제 쪽 기록": the flow's pages, not one page
     elif by_column.get("path"):
@@ -670,20 +676,25 @@ def _share_of(text: str, catalog_actions: tuple[str, ...]) -> list[Measure] | No
         return None
     entity = "session_id" if lx.SESSIONS.search(text) else "user_id" if lx.USERS.search(text) else None
     action = next((a for a in catalog_actions if re.search(rf"(?<![a-z]){a}", text)), None)
-    if entity is None or action is None:
+    if entity is None:
         return None
-    did = (Filter("action_type", "=", action),)
+    if action is not None:
+        did, part = (Filter("action_type", "=", action),), action
+    elif lx.ERROR.search(text):  # "사용자 중 ERROR를 한 번이라도 겪은 사람 비율": those who hit an error
+        did, part = (Filter("level", "=", "ERROR"),), "error"
+    else:
+        return None
     noun = "sessions" if entity == "session_id" else "users"
     return [
         Measure("count_distinct", noun, entity),
-        Measure("count_distinct", f"{action}_{noun}", entity, where=did),
-        Measure("share", f"{action}_rate_pct", entity, where=did),
+        Measure("count_distinct", f"{part}_{noun}", entity, where=did),
+        Measure("share", f"{part}_rate_pct", entity, where=did),
     ]
 
 
 #: "세션이 가장 많았던 사용자", "the most sessions": a count of the things named most
 _MOST_OF = re.compile(
-    r"(?:세션|session)\S{0,2}\s*(?:이|가)?\s*(?:가장|제일)\s*많|(?<![a-z])(?:the\s+)?most\s+sessions",
+    r"(?:세션|session)\S{0,2}\s*(?:이|가)?\s*(?:가장|제일)\s*많|(?<![a-z])(?:the\s+)?most\s+(?:(?:distinct|different|unique|separate)\s+)?sessions",
     re.IGNORECASE,
 )
 

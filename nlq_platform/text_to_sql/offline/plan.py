@@ -63,6 +63,9 @@ class Plan:
     #: a plan inside the plan: this plan's measures are over the groups ``source`` returns ("how
     #: many sessions logged more than 40 lines" counts the sessions a per-session HAVING keeps)
     source: Plan | None = None
+    #: the JSONB keys whose values are numbers (the catalog's numeric keys): a breakdown by one
+    #: groups numbers, so 200 sorts before 404 and compares as a number
+    numeric_keys: list[str] = field(default_factory=list)
 
     @property
     def is_listing(self) -> bool:
@@ -109,6 +112,7 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         notes=list(data.get("notes", [])),
         corrections=list(data.get("corrections", [])),
         source=plan_from_dict(data["source"]) if data.get("source") else None,
+        numeric_keys=list(data.get("numeric_keys", [])),
     )
 
 

@@ -123,18 +123,26 @@ def count_of_distinct_things(view: str, plan: Plan, catalog: Catalog) -> bool:
     number of different values of a column, not of rows."""
     if plan.bucket is not None or plan.having is not None or plan.is_listing:
         return False
-    if plan.dimensions and (len(plan.dimensions) > 1 or lx.GROUP_WORD.search(view)):
+    if len(plan.dimensions) > 1:
         return False  # "distinct users per service": a breakdown with a distinct count in it
+    grouped = bool(plan.dimensions and lx.GROUP_WORD.search(view))
     if not plan.dimensions and not _plain_count(plan):
         return False
-    for column, nouns in lx.COUNTABLE.items():
+    keys = {  # "how many distinct jobs (by job_id)": a JSONB key counted like a column
+        f"metadata.{k}": (k, k.replace("_", " "), group_noun(k), group_noun(k) + "s")
+        for k in catalog.get("metadata_keys", [])
+        if k not in catalog.get("metadata_numeric_keys", [])
+    }
+    for column, nouns in {**lx.COUNTABLE, **keys}.items():
         if plan.dimensions and plan.dimensions != [column]:
             continue  # "how many distinct error types": the parser ranked the very thing counted
         noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
         english = re.search(rf"{lx.DISTINCT}\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view)
         korean = re.search(rf"(?:{noun})\s*(?:이|가|는|은)?\s*(?:모두\s*|총\s*)?{_HOW_MANY}", view)
+        if grouped and not (english and re.search(rf"(?:by|per)\s+(?:{noun})(?![a-z])", view)):
+            continue  # "by job_id" names the key of the count of "distinct jobs", not a breakdown
         if english or (korean and column in ("error_type", "trace_id")):
-            plan.measures = [Measure("count_distinct", f"{column}_count", column)]
+            plan.measures = [Measure("count_distinct", f"{column.split('.', 1)[-1]}_count", column)]
             plan.dimensions, plan.order, plan.limit = [], [], None
             if column == "error_type" and not re.search(
                 r"(?<![a-z])(?:error|errors)(?![a-z])\s*(?:level|로그)", view
@@ -251,15 +259,19 @@ def columns_as_named(view: str, plan: Plan, catalog: Catalog) -> bool:
     noun = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
     listed = re.search(
         rf"(?:with|showing|including|:|give me (?:its|their)|—|-)\s*((?:(?:the|its|their)\s+)?(?:{noun})s?(?:{lx.LIST_SEPARATOR}(?:(?:the|its|their)\s+)?(?:{noun})s?)+)"
-        rf"|((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun}))+)\s*(?:을|를|로|으로)?\s*(?:같이|함께|알려|보여|뽑|포함|까지)",
+        rf"|((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun}))+)\s*(?:을|를|로|으로)?\s*(?:같이|함께|알려|보여|뽑|포함|까지|만)"
+        rf"|(?:^|[.?!]\s*)((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun})){{2,}})\s*$",  # "…. 시각, 서비스, 메시지"
         view,
     )
     if listed is None:
         return False
-    named = [words[m.group(0)] for m in re.finditer(noun, listed.group(1) or listed.group(2))]
-    named = list(dict.fromkeys(named))
-    if len(named) < 2 or set(named) <= set(plan.columns):
-        return False  # the house columns already show what was named
+    words_listed = next(g for g in listed.groups() if g)
+    named = list(dict.fromkeys(words[m.group(0)] for m in re.finditer(noun, words_listed)))
+    only = (
+        re.match(r"\s*(?:only|만)|만", view[listed.end() :]) or view[listed.end() - 1 : listed.end()] == "만"
+    )
+    if len(named) < 2 or (set(named) <= set(plan.columns) and not only):
+        return False  # the house columns already show what was named (unless "only" those)
     plan.columns = named
     return True
 
