@@ -144,3 +144,18 @@ def test_what_is_named_is_what_is_answered(question: str, expected: str) -> None
     assert "FROM logs WHERE level = 'ERROR'" not in sql, (
         sql
     )  # a share of those who hit an error needs every row
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "엔드포인트별로 1초 넘은 요청이 전체 요청 중 몇 %인지, 최근 24시간",
+        "For each backend endpoint, what percentage of its requests in the last 24 hours took longer than 1 second?",
+        "What percentage of requests took over 1 second yesterday?",
+    ],
+)
+def test_a_share_over_a_threshold_counts_every_row(question: str) -> None:
+    sql = compile_plan(understand(question, CATALOG)[0])
+    part = "COUNT(*) FILTER(WHERE duration_ms > 1000.0)"
+    assert f"100.0 * {part} / NULLIF(COUNT(*), 0)" in sql, sql
+    assert "AND duration_ms > 1000" not in sql and "WHERE duration_ms > 1000.0 AND" not in sql, sql

@@ -225,7 +225,7 @@ def ratio_is_computed(view: str, question: str, plan: Plan, catalog: Catalog) ->
     match = _RATIO.search(view)
     if match is None or plan.is_listing:
         return None
-    if any(m.kind in ("error_rate", "share") for m in plan.measures):
+    if any(m.kind in ("error_rate", "share", "rate") for m in plan.measures):
         return None
     if match.group(0) == "%" and any(m.kind == "percentile" for m in plan.measures):
         return None  # "95%·99% 지점": percentiles

@@ -133,6 +133,8 @@ def aggregate(m: Measure) -> exp.Expression:
         case "error_rate":
             errors = m.where or (Filter("level", "=", "ERROR"),)
             return _percent(_only(_count(), errors), _count())
+        case "rate":  # the share of the rows that meet ``where``: "requests over 1 s, in %"
+            return _percent(_only(_count(), m.where), _count())
         case "share":
             distinct = _count(exp.Distinct(expressions=[target]))
             return _percent(_only(distinct.copy(), m.where), distinct)

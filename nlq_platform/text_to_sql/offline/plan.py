@@ -30,7 +30,8 @@ class Filter:
 @dataclass(frozen=True)
 class Measure:
     """An aggregate: ``count``, ``count_distinct``, ``avg``, ``max``, ``min``, ``sum``,
-    ``percentile`` (with ``fraction``), ``error_rate``, ``first_seen`` or ``last_seen``."""
+    ``percentile`` (with ``fraction``), ``error_rate``, ``rate`` (the percentage of rows meeting
+    ``where``), ``share`` (of distinct values), ``first_seen`` or ``last_seen``."""
 
     kind: str
     alias: str

@@ -15,10 +15,10 @@ _HANGUL = re.compile(r"[가-힣]")
 _MEASURES = {
     "en": {"count": "number of rows", "count_distinct": "distinct {col}", "avg": "average {col}",
            "max": "max {col}", "min": "min {col}", "sum": "sum of {col}", "percentile": "p{pct} {col}",
-           "error_rate": "error rate %", "share": "share %", "first_seen": "first seen",
+           "error_rate": "error rate %", "rate": "share of rows %", "share": "share %", "first_seen": "first seen",
            "last_seen": "last seen"},
     "ko": {"count": "건수", "count_distinct": "{col} 수(중복 제외)", "avg": "{col} 평균", "max": "{col} 최댓값",
-           "min": "{col} 최솟값", "sum": "{col} 합계", "percentile": "{col} p{pct}", "error_rate": "에러율 %",
+           "min": "{col} 최솟값", "sum": "{col} 합계", "percentile": "{col} p{pct}", "error_rate": "에러율 %", "rate": "행 비율 %",
            "share": "비율 %", "first_seen": "처음 발생 시각", "last_seen": "마지막 발생 시각"},
 }  # fmt: skip
 _OPS = {"=": "=", "!=": "≠", ">": ">", ">=": "≥", "<": "<", "<=": "≤"}

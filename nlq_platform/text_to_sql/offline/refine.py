@@ -403,8 +403,39 @@ def threshold_on_average(view: str, plan: Plan, catalog: Catalog) -> bool:
     return True
 
 
+def _is_threshold(f: Filter, catalog: Catalog) -> bool:
+    numeric = {"duration_ms", *(f"metadata.{k}" for k in catalog.get("metadata_numeric_keys", []))}
+    return f.column in numeric and f.op in (">", ">=", "<", "<=") and not isinstance(f.value, Plan)
+
+
+def share_over_threshold(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "what percentage of each endpoint's requests took longer than 1 second": the threshold is
+    the share's part, not a filter of the rows — every row, those past it, and their share."""
+    if plan.is_listing or plan.bucket is not None or plan.source is not None:
+        return False
+    if not lx.RATE.search(view) or lx.ERROR_RATE.search(view):
+        return False
+    passed = tuple(f for f in plan.filters if _is_threshold(f, catalog))
+    if not passed or any(m.kind in ("error_rate", "share") for m in plan.measures):
+        return False
+    plan.filters = [f for f in plan.filters if f not in passed]
+    for f in passed:
+        plan.add_filter(f.column, "not_null")
+    rows = "requests" if any(f.column == "duration_ms" for f in passed) else "rows"
+    part = "over" if passed[0].op in (">", ">=") else "under"
+    plan.measures = [
+        Measure("count", rows),
+        Measure("count", f"{rows}_{part}", where=passed),
+        Measure("rate", f"{rows}_{part}_pct", where=passed),
+    ]
+    plan.order = [(plan.measures[-1].alias, True)] if plan.dimensions else []
+    plan.limit = None
+    return True
+
+
 RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
     threshold_on_distinct_count,
+    share_over_threshold,
     one_row,
     latest_rows_unwindowed,
     columns_as_named,

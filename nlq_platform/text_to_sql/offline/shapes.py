@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.entities import duration_threshold
 from nlq_platform.text_to_sql.offline.pergroup import statistic_per_group
 
 Refusal = tuple[str, str]  # (the words, why they cannot be answered)
@@ -41,14 +40,6 @@ def nested_aggregate(view: str, question: str) -> Refusal | None:
         and not re.search(r"created_at|time|시각", match.group(0))
     ):
         return match.group(0), "an aggregate of a per-group count is not supported by the offline engine yet"
-    return None
-
-
-def share_over_threshold(view: str, question: str) -> Refusal | None:
-    """ "what percentage of requests took over 1 s": the share of rows past a threshold."""
-    rate = lx.RATE.search(view)
-    if rate and duration_threshold(question) is not None and not lx.ERROR_RATE.search(view):
-        return rate.group(0), "the share of rows over a threshold is not supported by the offline engine yet"
     return None
 
 
@@ -102,7 +93,6 @@ RULES: tuple[Callable[[str, str], Refusal | None], ...] = (
     future_time,
     other_table,
     nested_aggregate,
-    share_over_threshold,
     ratio_of_counts,
     compared_groups,
 )
