@@ -159,3 +159,16 @@ def test_a_share_over_a_threshold_counts_every_row(question: str) -> None:
     part = "COUNT(*) FILTER(WHERE duration_ms > 1000.0)"
     assert f"100.0 * {part} / NULLIF(COUNT(*), 0)" in sql, sql
     assert "AND duration_ms > 1000" not in sql and "WHERE duration_ms > 1000.0 AND" not in sql, sql
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("페이지별 load_ms p90 좀 봐줄래? 최근 24시간 기준", "PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY CAST((metadata ->> 'load_ms')"),
+        ("p90 latency per endpoint in the last day", "PERCENTILE_CONT(0.9) WITHIN GROUP (ORDER BY duration_ms) AS p90_duration_ms"),
+        ("75th percentile response time over the last hour", "PERCENTILE_CONT(0.75) WITHIN GROUP (ORDER BY duration_ms)"),
+    ],
+)  # fmt: skip
+def test_any_percentile_by_its_number(question: str, expected: str) -> None:
+    sql = compile_plan(understand(question, CATALOG)[0])
+    assert expected in sql, sql

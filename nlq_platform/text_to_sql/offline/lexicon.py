@@ -236,6 +236,21 @@ P95 = words(
     "95 백분위",
     "95번째 백분위",
 )
+#: any percentile by its number: "p90", "p75", "90th percentile", "90퍼센타일" (p50/p95/p99 have
+#: their own words above)
+PERCENTILE = re.compile(
+    r"(?<![a-z0-9])p(?P<p>[1-9]\d?)(?![0-9])"
+    r"|(?<![0-9.])(?P<q>[1-9]\d?)\s*(?:th|st|nd|rd)?\s*(?:percentile|퍼센타일|백분위(?:수)?)",
+    re.IGNORECASE,
+)
+
+
+def percentile_asked(text: str) -> tuple[int, re.Match[str]] | None:
+    """The percentile a question names by number, as (percent, match)."""
+    match = PERCENTILE.search(text)
+    return (int(match.group("p") or match.group("q")), match) if match else None
+
+
 P99 = words(
     "p99",
     "99퍼센타일",

@@ -334,13 +334,12 @@ _STATISTIC_OF_KEY = (
     ("p95", r"(?<![a-z0-9])p95(?![0-9])|95\s*(?:th|%|퍼센타일|백분위)"),
     ("p99", r"(?<![a-z0-9])p99(?![0-9])|99\s*(?:th|%|퍼센타일|백분위)"),
 )
-_PERCENTILES = {"p50": 0.5, "p95": 0.95, "p99": 0.99}
 
 
 def _statistic(kind: str, key: str) -> Measure:
     column = f"metadata.{key}"
-    if kind in _PERCENTILES:
-        return Measure("percentile", f"{kind}_{key}", column, _PERCENTILES[kind])
+    if re.fullmatch(r"p\d+", kind):
+        return Measure("percentile", f"{kind}_{key}", column, int(kind[1:]) / 100)
     return Measure(kind, f"{kind}_{key}", column)
 
 
@@ -357,6 +356,9 @@ def statistic_of_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
         kinds = sorted(
             (m.start(), kind) for kind, words in _STATISTIC_OF_KEY if (m := re.search(words, window, re.I))
         )
+        numbered = lx.percentile_asked(window)
+        if numbered is not None and f"p{numbered[0]}" not in {kind for _, kind in kinds}:
+            kinds = sorted([*kinds, (numbered[1].start(), f"p{numbered[0]}")])  # "p90 load_ms"
         if not kinds:
             return False
         column = f"metadata.{key}"
