@@ -172,3 +172,34 @@ def test_a_share_over_a_threshold_counts_every_row(question: str) -> None:
 def test_any_percentile_by_its_number(question: str, expected: str) -> None:
     sql = compile_plan(understand(question, CATALOG)[0])
     assert expected in sql, sql
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which users hit both a TimeoutError and a ValidationError during the last hour?",
+         "SELECT user_id FROM logs WHERE error_type IN ('TimeoutError', 'ValidationError') AND user_id IS NOT NULL"),
+        ("지난 1시간에 TimeoutError랑 ValidationError 둘 다 겪은 사용자 누구야?", "GROUP BY user_id HAVING COUNT(DISTINCT error_type) = 2"),
+        ("functions failing in both staging and production in the last day",
+         "GROUP BY function_name HAVING COUNT(DISTINCT environment) = 2"),
+        ("How many users came in from both a mobile and a desktop device in the past 7 days?",
+         "SELECT COUNT(*) AS users FROM (SELECT user_id, COUNT(DISTINCT metadata ->> 'device')"),
+        ("최근 7일 동안 mobile이랑 desktop 둘 다에서 접속한 사용자 수", "HAVING COUNT(DISTINCT metadata ->> 'device') = 2) AS per_user"),
+    ],
+)  # fmt: skip
+def test_groups_with_both_values(question: str, expected: str) -> None:
+    catalog = {**CATALOG, "metadata.device": ["mobile", "desktop"]}
+    sql = compile_plan(understand(question, catalog)[0])
+    assert expected in sql, sql
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which users ran into errors in both staging and production during the last 7 days? Show each one's error count per environment.",
+        "both TimeoutError and ValidationError in the last hour",  # both of what groups?
+    ],
+)
+def test_both_without_groups_it_can_build_is_refused(question: str) -> None:
+    with pytest.raises(NotUnderstood, match="both"):
+        understand(question, CATALOG)

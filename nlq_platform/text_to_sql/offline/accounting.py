@@ -317,8 +317,21 @@ def share_of_whole_is_not_a_rate(view: str, question: str, plan: Plan, catalog: 
     ), "a share of the whole was asked, and the offline engine computes rates within each group"
 
 
+def both_values_are_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "both staging and production": each of two values must be in every group kept; rows with
+    either one (an IN filter) answer another question."""
+    match = lx.BOTH.search(view)
+    if match is None or lx.TRACE_WORD.search(view):
+        return None  # a trace's both sides are the trace grammar's (parser._traces_crossing)
+    having = plan.having
+    if having is not None and having[0].kind == "count_distinct" and having[1:] == ("=", 2):
+        return None
+    return match.group(0), "groups having each of two values are not supported by the offline engine yet"
+
+
 RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     moment_is_answered,
+    both_values_are_kept,
     distinct_is_counted,
     distinct_thing_is_counted,
     grouping_is_kept,

@@ -204,6 +204,7 @@ def select(plan: Plan) -> exp.Select:
     group: list[str] = []
     if plan.is_listing:
         outputs = [exp.column(c) for c in plan.columns]
+        group = list(plan.dimensions)  # "which users hit both …": the groups a HAVING keeps
     else:
         if plan.bucket is not None:
             expression, alias = bucket_expression(plan.bucket)

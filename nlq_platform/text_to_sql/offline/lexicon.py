@@ -729,6 +729,15 @@ def _distinct_threshold_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
 DISTINCT_THRESHOLDS = _distinct_threshold_patterns()
 
 
+#: every one of two values: "both a NetworkError and a DatabaseConnectionError", "mobile이랑
+#: desktop 둘 다", "양쪽 환경에서"; "both counts" asks for two numbers instead
+BOTH = re.compile(
+    r"(?<![a-z])both(?![a-z])(?!\s+(?:[a-z]+\s+)?(?:counts?|numbers?|figures?|totals?)(?![a-z]))|둘\s*다|양쪽",
+    re.IGNORECASE,
+)
+#: "both counts", "both user counts": the two numbers of an answer (a presentation word)
+BOTH_COUNTS = re.compile(r"(?<![a-z])both\s+(?:[a-z]+\s+)?(?:counts?|numbers?|figures?|totals?)(?![a-z])")
+
 #: nouns that name output columns, for questions that list the columns they want
 COLUMN_NOUNS = (
     "시각", "시간", "time", "timestamp", "log_type", "log type", "로그 종류", "로그 타입", "서비스", "service",

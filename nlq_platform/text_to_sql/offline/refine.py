@@ -410,6 +410,47 @@ def _is_threshold(f: Filter, catalog: Catalog) -> bool:
     return f.column in numeric and f.op in (">", ">=", "<", "<=") and not isinstance(f.value, Plan)
 
 
+def groups_with_both_values(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "users who hit both a NetworkError and a DatabaseConnectionError", "mobile이랑 desktop 둘 다
+    쓴 사용자 수": the groups whose rows have each of two values of one column —
+    ``HAVING COUNT(DISTINCT column) = 2`` over the rows with either (a count of those groups is
+    nested by ``count_of_groups_kept``; "which users" lists them)."""
+    if not lx.BOTH.search(view) or plan.bucket is not None or plan.source is not None:
+        return False
+    pair = next((f for f in plan.filters if f.op == "in" and len(f.value) == 2), None)
+    if pair is None:
+        return False
+    subject = _subject_of(view, pair.column, plan)
+    if subject is None:
+        return False
+    counted = _counted_groups(view, subject)
+    if not counted and (lx.COUNT.search(view) or lx.GROUP_WORD.search(view)):
+        return False  # "… and each one's error count per environment": more than the groups
+    measure = Measure("count_distinct", f"{group_noun(pair.column)}_count", pair.column)
+    plan.filters = [f for f in plan.filters if not (f.column == subject and f.op == "not_null")]
+    plan.add_filter(subject, "not_null")
+    plan.dimensions, plan.having, plan.limit = [subject], (measure, "=", 2), None
+    plan.measures = [measure]
+    if not counted:  # "which users …": the groups themselves
+        plan.measures, plan.columns = [], [subject]
+    plan.order = [(subject, False)]
+    return True
+
+
+def _subject_of(view: str, counted: str, plan: Plan) -> str | None:
+    """The one countable thing named besides ``counted`` (or the plan's one other dimension)."""
+    others = [d for d in plan.dimensions if d != counted]
+    if others:
+        return others[0] if len(others) == 1 else None
+    named = [
+        column
+        for column, nouns in lx.COUNTABLE.items()
+        if column != counted
+        and re.search(rf"(?<![a-z])(?:{'|'.join(re.escape(n) for n in nouns)})(?![a-z])", view)
+    ]
+    return named[0] if len(named) == 1 else None
+
+
 def share_over_threshold(view: str, plan: Plan, catalog: Catalog) -> bool:
     """ "what percentage of each endpoint's requests took longer than 1 second": the threshold is
     the share's part, not a filter of the rows — every row, those past it, and their share."""
@@ -437,6 +478,7 @@ def share_over_threshold(view: str, plan: Plan, catalog: Catalog) -> bool:
 
 RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
     threshold_on_distinct_count,
+    groups_with_both_values,
     share_over_threshold,
     one_row,
     latest_rows_unwindowed,
@@ -460,6 +502,9 @@ def _counted_groups(view: str, dimension: str) -> bool:
     return bool(
         re.search(rf"how many\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view, re.IGNORECASE)
         or re.search(rf"(?:{noun})\s*(?:이|가|은|는)?\s*(?:총\s*)?몇\s*(?:개|명|곳|가지)", view)
+        or re.search(
+            rf"(?:{noun})\s*수(?![가-힣])|(?:number|count) of\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view
+        )
     )
 
 
