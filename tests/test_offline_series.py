@@ -203,3 +203,12 @@ def test_groups_with_both_values(question: str, expected: str) -> None:
 def test_both_without_groups_it_can_build_is_refused(question: str) -> None:
     with pytest.raises(NotUnderstood, match="both"):
         understand(question, CATALOG)
+
+
+def test_every_percentile_named_is_measured() -> None:
+    sql = compile_plan(
+        understand("What is the 99th percentile and the 90th percentile latency per service?", CATALOG)[0]
+    )
+    assert "PERCENTILE_CONT(0.99)" in sql and "PERCENTILE_CONT(0.9)" in sql, sql
+    with pytest.raises(NotUnderstood, match="p90"):  # a count of the slow requests is another question
+        understand("p90 duration of requests slower than 1 second", CATALOG)

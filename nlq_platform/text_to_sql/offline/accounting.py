@@ -256,6 +256,17 @@ def statistic_is_measured(view: str, question: str, plan: Plan, catalog: Catalog
     return None
 
 
+def percentile_is_measured(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "p90 duration of requests slower than 1 s", "중앙값": a percentile named must be measured;
+    a count or an average answers another question."""
+    match = lx.PERCENTILE.search(view) or lx.P95.search(view) or lx.P99.search(view) or lx.MEDIAN.search(view)
+    if match is None or plan.is_listing:
+        return None
+    if any(m.kind == "percentile" for m in plan.measures):
+        return None
+    return match.group(0), "a percentile was asked, and the offline engine did not compute it"
+
+
 def count_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
     """ "건수랑 평균 장바구니 금액": a count asked beside another statistic must be in the answer."""
     match = re.search(r"건수|횟수|몇\s*(?:건|번|개)|how many|number of", view)
@@ -340,6 +351,7 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     aggregate_threshold_is_kept,
     numeric_key_is_used,
     statistic_is_measured,
+    percentile_is_measured,
     ranking_has_groups,
     ratio_is_computed,
     share_of_whole_is_not_a_rate,

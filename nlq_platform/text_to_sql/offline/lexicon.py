@@ -245,10 +245,9 @@ PERCENTILE = re.compile(
 )
 
 
-def percentile_asked(text: str) -> tuple[int, re.Match[str]] | None:
-    """The percentile a question names by number, as (percent, match)."""
-    match = PERCENTILE.search(text)
-    return (int(match.group("p") or match.group("q")), match) if match else None
+def percentiles_asked(text: str) -> list[tuple[int, re.Match[str]]]:
+    """The percentiles a question names by number, as (percent, match), in its order."""
+    return [(int(m.group("p") or m.group("q")), m) for m in PERCENTILE.finditer(text)]
 
 
 P99 = words(

@@ -730,12 +730,10 @@ def _requested_measures(
         add(lx.MEDIAN, Measure("percentile", "p50_duration_ms", "duration_ms", 0.5))
         add(lx.P95, Measure("percentile", "p95_duration_ms", "duration_ms", 0.95))
         add(lx.P99, Measure("percentile", "p99_duration_ms", "duration_ms", 0.99))
-        numbered = lx.percentile_asked(text)
-        if numbered is not None and numbered[0] not in (50, 95, 99):  # "p90 latency"
-            add(
-                lx.PERCENTILE,
-                Measure("percentile", f"p{numbered[0]}_duration_ms", "duration_ms", numbered[0] / 100),
-            )
+        for percent, match in lx.percentiles_asked(text):  # "p90 latency"
+            if percent not in (50, 95, 99):
+                measure = Measure("percentile", f"p{percent}_duration_ms", "duration_ms", percent / 100)
+                found.append((match.start(), measure))
         if (
             not lx.MOST.search(text)
             or (lx.MAXIMUM.search(text) and lx.AVERAGE.search(text))

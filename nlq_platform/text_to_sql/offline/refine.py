@@ -356,9 +356,9 @@ def statistic_of_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
         kinds = sorted(
             (m.start(), kind) for kind, words in _STATISTIC_OF_KEY if (m := re.search(words, window, re.I))
         )
-        numbered = lx.percentile_asked(window)
-        if numbered is not None and f"p{numbered[0]}" not in {kind for _, kind in kinds}:
-            kinds = sorted([*kinds, (numbered[1].start(), f"p{numbered[0]}")])  # "p90 load_ms"
+        for percent, match in lx.percentiles_asked(window):  # "p90 load_ms"
+            if f"p{percent}" not in {kind for _, kind in kinds}:
+                kinds = sorted([*kinds, (match.start(), f"p{percent}")])
         if not kinds:
             return False
         column = f"metadata.{key}"
