@@ -212,3 +212,19 @@ def test_every_percentile_named_is_measured() -> None:
     assert "PERCENTILE_CONT(0.99)" in sql and "PERCENTILE_CONT(0.9)" in sql, sql
     with pytest.raises(NotUnderstood, match="p90"):  # a count of the slow requests is another question
         understand("p90 duration of requests slower than 1 second", CATALOG)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("How many payment-api requests in the last 24 hours had an amount of 100,000 or more?",
+         "CAST((metadata ->> 'amount') AS DECIMAL) >= 100000"),
+        ("최근 24시간 payment-api에서 amount 10만원 이상 결제 요청 건수", "CAST((metadata ->> 'amount') AS DECIMAL) >= 100000"),
+        ("checkouts with cart_total over 50000 in the last day", "CAST((metadata ->> 'cart_total') AS DECIMAL) > 50000"),
+    ],
+)  # fmt: skip
+def test_a_numeric_key_compared_with_a_number_is_a_filter(question: str, expected: str) -> None:
+    catalog = {**CATALOG, "metadata_numeric_keys": ["status_code", "load_ms", "amount", "cart_total"],
+               "metadata_keys": [*CATALOG["metadata_keys"], "amount", "cart_total"]}  # fmt: skip
+    sql = compile_plan(understand(question, catalog)[0])
+    assert expected in sql, sql

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.plan import Plan
+from nlq_platform.text_to_sql.offline.refine import key_threshold
 from nlq_platform.text_to_sql.offline.timewindow import relative_windows
 
 Refusal = tuple[str, str]  # (the words, why the plan does not answer them)
@@ -195,6 +196,11 @@ def numeric_key_is_used(view: str, question: str, plan: Plan, catalog: Catalog) 
     what the plan measures or filters; answering with duration_ms or a count is another question."""
     used = {f.column for f in plan.filters} | _measure_columns(plan) | set(plan.dimensions)
     for key in catalog.get("metadata_numeric_keys", []):
+        compared = key_threshold(view, key)
+        if compared is not None and f"metadata.{key}" not in used:
+            return compared[2].group(
+                0
+            ), f"a threshold on the metadata key '{key}' was asked, and the plan lost it"
         if "_" not in key and not re.search(rf"metadata\W*{re.escape(key)}", view):
             continue  # "attempt", "items": ordinary words unless written as the key
         forms = {key, key.replace("_", " ")}

@@ -60,7 +60,7 @@ def moment(point: TimePoint) -> exp.Expression:
 def condition(f: Filter) -> exp.Expression:
     """One filter as a boolean expression."""
     numeric = isinstance(f.value, int | float) and not isinstance(f.value, bool)
-    target = column(f.column, "INT" if numeric else None)
+    target = column(f.column, "DECIMAL" if numeric else None)  # "12.5" and "500" alike
     match f.op:
         case "not_null":
             return exp.Is(this=target, expression=exp.Null(), negate=True)

@@ -20,6 +20,7 @@ from types import ModuleType
 from ingest_service import enums
 from nlq_platform.text_to_sql.offline import claims, entities, timewindow
 from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.refine import key_threshold
 from nlq_platform.text_to_sql.offline.stopwords import is_stop_english, is_stop_korean
 from nlq_platform.text_to_sql.offline.tokens import Token, tokenize
 
@@ -179,6 +180,9 @@ def claimed_spans(view: str, question: str, catalog: dict[str, list[str]]) -> li
         near = (max(0, number.start() - 16), min(len(view), number.end() + 12))
         for pattern in (entities._ABOVE, entities._BELOW, entities._INCLUSIVE):
             spans.extend(m.span() for m in pattern.finditer(view, *near))
+    for key in catalog.get("metadata_numeric_keys", []):  # "amount 100000원 이상": the key's threshold
+        if (compared := key_threshold(view, key)) is not None:
+            spans.append(compared[2].span())
     if "status_code" in keys:
         spans.extend(m.span() for m in claims.STATUS_WORDS.finditer(view))
     for condition, pattern in _CONDITIONAL:

@@ -181,6 +181,21 @@ def _spell_level_range(match: re.Match[str]) -> str:
     return " " + ", ".join(f"{level} level" for level in chosen) + " "
 
 
+_GROUPED_DIGITS = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])")
+#: "10만원", "3천 건 이상": a Korean myriad or thousand before a unit or a comparison
+_KOREAN_MAGNITUDE = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(만|천)(?=\s*(?:원|건|명|개|이상|이하|초과|미만|넘))"
+)
+
+
+def _plain_numbers(text: str) -> str:
+    """Numbers as digits only, so thresholds read them: "100,000" → "100000", "10만원" → "100000원"."""
+    text = _GROUPED_DIGITS.sub(lambda m: m.group(0).replace(",", ""), text)
+    return _KOREAN_MAGNITUDE.sub(
+        lambda m: f"{float(m.group(1)) * (10000 if m.group(2) == '만' else 1000):g}", text
+    )
+
+
 def english_view(question: str) -> str:
     """The question lower-cased with Korean domain words glossed into English (kept in place).
 
@@ -190,6 +205,7 @@ def english_view(question: str) -> str:
         question = re.sub(rf"(?<![A-Za-z]){short}(?![A-Za-z])", f" {long} ", question)
     question = expand_shorthand(question)
     text = re.sub(r"\([^)]*(?:등|etc\.?|e\.g\.|and so on|\.\.\.|…)[^)]*\)", " ", question.lower())
+    text = _plain_numbers(text)  # "100,000" → 100000, "10만원" → 100000원
     text = re.sub(r"(?<![가-힣])젤(?=\s)", "제일", text)  # slang for 제일
     text = re.sub(r"\bmost recent\b", "latest", text)  # "most recent" ranks nothing
     text = re.sub(r"백분위\s*수", "백분위", text)  # a percentile, not a count ("수")

@@ -451,6 +451,42 @@ def _subject_of(view: str, counted: str, plan: Plan) -> str | None:
     return named[0] if len(named) == 1 else None
 
 
+_KEY_OPS = {"at least": ">=", "more than": ">", "over": ">", "above": ">", "greater than": ">", "under": "<",
+            "below": "<", "less than": "<", ">=": ">=", "<=": "<=", ">": ">", "<": "<", "or more": ">=",
+            "or above": ">=", "or less": "<=", "or fewer": "<=", "이상": ">=", "이하": "<=", "초과": ">",
+            "미만": "<", "넘": ">"}  # fmt: skip
+_BEFORE_NUMBER = r"(?P<pre>at least|more than|over|above|greater than|under|below|less than|>=|<=|>|<)"
+_AFTER_NUMBER = r"(?P<post>or more|or above|or less|or fewer|이상|이하|초과|미만|넘)"
+
+
+def key_threshold(view: str, key: str) -> tuple[str, float, re.Match[str]] | None:
+    """ "amount of 100000 or more", "amount 100000원 이상", "cart_total over 50000": a numeric JSONB
+    key compared with a number — (op, number, match)."""
+    name = rf"(?<![a-z0-9_])(?:{re.escape(key)}|{re.escape(key.replace('_', ' '))})(?![a-z0-9_])"
+    gap = r"\s*(?:(?:of|is|was|were|값이|이|가|을|를|은|는)\s*)?(?:an?\s+)?"
+    number = r"(?P<n>\d+(?:\.\d+)?)\s*(?:원|won|krw|ms)?\s*"
+    match = re.search(rf"{name}{gap}{_BEFORE_NUMBER}\s*{number}", view) or re.search(
+        rf"{name}{gap}{number}{_AFTER_NUMBER}", view
+    )
+    if match is None:
+        return None
+    op = _KEY_OPS[(match.groupdict().get("pre") or match.groupdict().get("post") or "").strip()]
+    return op, float(match.group("n")), match
+
+
+def threshold_on_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "payment-api requests with an amount of 100,000 or more": the rows whose numeric JSONB key
+    passes the number (the key's own threshold, not a duration). Later rules still apply."""
+    for key in catalog.get("metadata_numeric_keys", []):
+        found = key_threshold(view, key)
+        if found is not None and not plan.is_listing:
+            op, number, _ = found
+            column = f"metadata.{key}"
+            plan.filters = [f for f in plan.filters if not (f.column == "duration_ms" and f.value == number)]
+            plan.add_filter(column, op, int(number) if number.is_integer() else number)
+    return False
+
+
 def share_over_threshold(view: str, plan: Plan, catalog: Catalog) -> bool:
     """ "what percentage of each endpoint's requests took longer than 1 second": the threshold is
     the share's part, not a filter of the rows — every row, those past it, and their share."""
@@ -477,6 +513,7 @@ def share_over_threshold(view: str, plan: Plan, catalog: Catalog) -> bool:
 
 
 RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
+    threshold_on_numeric_key,
     threshold_on_distinct_count,
     groups_with_both_values,
     share_over_threshold,
