@@ -14,8 +14,8 @@ import re
 from collections.abc import Callable
 
 from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.entities import key_threshold
 from nlq_platform.text_to_sql.offline.plan import Plan
-from nlq_platform.text_to_sql.offline.refine import key_threshold
 from nlq_platform.text_to_sql.offline.timewindow import relative_windows
 
 Refusal = tuple[str, str]  # (the words, why the plan does not answer them)
@@ -94,7 +94,7 @@ def distinct_thing_is_counted(view: str, question: str, plan: Plan, catalog: Cat
     """ "the users with the most distinct sessions": the different things named must be what the
     plan counts (or groups by, or lists); a count of rows per session answers another question."""
     for column, nouns in lx.COUNTABLE.items():
-        noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        noun = lx.alternation(nouns)
         match = re.search(rf"{lx.DISTINCT}\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view)
         if match is None:
             continue

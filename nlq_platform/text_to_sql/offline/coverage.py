@@ -20,7 +20,6 @@ from types import ModuleType
 from ingest_service import enums
 from nlq_platform.text_to_sql.offline import claims, entities, timewindow
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.refine import key_threshold
 from nlq_platform.text_to_sql.offline.stopwords import is_stop_english, is_stop_korean
 from nlq_platform.text_to_sql.offline.tokens import Token, tokenize
 
@@ -181,7 +180,7 @@ def claimed_spans(view: str, question: str, catalog: dict[str, list[str]]) -> li
         for pattern in (entities._ABOVE, entities._BELOW, entities._INCLUSIVE):
             spans.extend(m.span() for m in pattern.finditer(view, *near))
     for key in catalog.get("metadata_numeric_keys", []):  # "amount 100000원 이상": the key's threshold
-        if (compared := key_threshold(view, key)) is not None:
+        if (compared := entities.key_threshold(view, key)) is not None:
             spans.append(compared[2].span())
     if "status_code" in keys:
         spans.extend(m.span() for m in claims.STATUS_WORDS.finditer(view))

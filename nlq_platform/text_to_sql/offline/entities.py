@@ -464,6 +464,32 @@ _BELOW = re.compile(r"미만|이하|under|below|less than|faster than|shorter th
 _INCLUSIVE = re.compile(r"이상|이하|at least|at most|>=|<=")
 
 
+#: comparison words → operators, for thresholds on numbers ("이상" ≥, "over" >, "or fewer" ≤)
+COMPARISON_OPS = {
+    "at least": ">=", "more than": ">", "over": ">", "above": ">", "greater than": ">", "under": "<",
+    "below": "<", "less than": "<", ">=": ">=", "<=": "<=", ">": ">", "<": "<", "or more": ">=",
+    "or above": ">=", "or less": "<=", "or fewer": "<=", "이상": ">=", "이하": "<=", "초과": ">", "미만": "<",
+    "넘": ">",
+}  # fmt: skip
+_BEFORE_NUMBER = r"(?P<pre>at least|more than|over|above|greater than|under|below|less than|>=|<=|>|<)"
+_AFTER_NUMBER = r"(?P<post>or more|or above|or less|or fewer|이상|이하|초과|미만|넘)"
+
+
+def key_threshold(view: str, key: str) -> tuple[str, float, re.Match[str]] | None:
+    """ "amount of 100000 or more", "amount 100000원 이상", "cart_total over 50000": a numeric JSONB
+    key compared with a number — (op, number, match)."""
+    name = rf"(?<![a-z0-9_])(?:{re.escape(key)}|{re.escape(key.replace('_', ' '))})(?![a-z0-9_])"
+    gap = r"\s*(?:(?:of|is|was|were|값이|이|가|을|를|은|는)\s*)?(?:an?\s+)?"
+    number = r"(?P<n>\d+(?:\.\d+)?)\s*(?:원|won|krw|ms)?\s*"
+    match = re.search(rf"{name}{gap}{_BEFORE_NUMBER}\s*{number}", view) or re.search(
+        rf"{name}{gap}{number}{_AFTER_NUMBER}", view
+    )
+    if match is None:
+        return None
+    op = COMPARISON_OPS[(match.groupdict().get("pre") or match.groupdict().get("post") or "").strip()]
+    return op, float(match.group("n")), match
+
+
 _COLUMN_COMPARISON = re.compile(
     r"duration(?:_ms)?\s*(?P<op>>=|<=|>|<|≥|≤|over|above|greater than|more than|exceeding|under|below|less than)"
     r"\s*(?P<n>\d+(?:\.\d+)?)(?!\s*(?:s\b|초|sec|ms|밀리|millis))"

@@ -7,6 +7,12 @@ uses these words is understood the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+
+
+def alternation(phrases: Iterable[str]) -> str:
+    """The phrases as one regex alternation, longest first, so "error types" wins over "error"."""
+    return "|".join(re.escape(p) for p in sorted(phrases, key=len, reverse=True))
 
 
 def words(*phrases: str) -> re.Pattern[str]:
@@ -713,7 +719,7 @@ def _distinct_threshold_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
     """ "세 개 이상 서비스에서", "서비스 3개 이상", "at least three different services", "3 or more pages"."""
     found = []
     for column, nouns in COUNTABLE.items():
-        noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        noun = alternation(nouns)
         for pattern in (
             rf"{_THRESHOLD_NUMBER}{_COUNT_WORD}{_THRESHOLD_OP}\s*(?:의\s*)?(?:{DISTINCT}\s*)?(?:{noun})(?![a-z])",
             rf"(?<![a-z])(?:{noun})\s*(?:를|을|가|이)?\s*{_THRESHOLD_NUMBER}{_COUNT_WORD}{_THRESHOLD_OP}",

@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline import lexicon as lx
+from nlq_platform.text_to_sql.offline.entities import COMPARISON_OPS, key_threshold
 from nlq_platform.text_to_sql.offline.pergroup import statistic_per_group
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, group_noun
 from nlq_platform.text_to_sql.offline.timewindow import parse_window
@@ -136,7 +137,7 @@ def count_of_distinct_things(view: str, plan: Plan, catalog: Catalog) -> bool:
     for column, nouns in {**lx.COUNTABLE, **keys}.items():
         if plan.dimensions and plan.dimensions != [column]:
             continue  # "how many distinct error types": the parser ranked the very thing counted
-        noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
+        noun = lx.alternation(nouns)
         english = re.search(rf"{lx.DISTINCT}\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view)
         korean = re.search(rf"(?:{noun})\s*(?:이|가|는|은)?\s*(?:모두\s*|총\s*)?{_HOW_MANY}", view)
         if grouped and not (english and re.search(rf"(?:by|per)\s+(?:{noun})(?![a-z])", view)):
@@ -168,18 +169,18 @@ def distinct_threshold(view: str) -> tuple[str, str, int, re.Match[str]] | None:
     return None
 
 
-def _subject(view: str, plan: Plan, counted: str, threshold: re.Match[str]) -> str | None:
-    """The groups a distinct threshold keeps: the plan's one other dimension, or the one other
-    countable thing the question names ("how many traces …", "which users …")."""
+def _subject(view: str, plan: Plan, counted: str, skip: re.Match[str] | None = None) -> str | None:
+    """The groups a condition on ``counted`` keeps: the plan's one other dimension, or the one other
+    countable thing the question names ("how many traces …", "which users …"), outside ``skip``."""
     others = [d for d in plan.dimensions if d != counted]
     if others:
         return others[0] if len(others) == 1 else None
-    rest = view[: threshold.start()] + " " + view[threshold.end() :]
-    named = []
-    for column, nouns in lx.COUNTABLE.items():
-        noun = "|".join(re.escape(n) for n in sorted(nouns, key=len, reverse=True))
-        if column != counted and re.search(rf"(?<![a-z])(?:{noun})(?![a-z])", rest):
-            named.append(column)
+    rest = view if skip is None else view[: skip.start()] + " " + view[skip.end() :]
+    named = [
+        column
+        for column, nouns in lx.COUNTABLE.items()
+        if column != counted and re.search(rf"(?<![a-z])(?:{lx.alternation(nouns)})(?![a-z])", rest)
+    ]
     return named[0] if len(named) == 1 else None
 
 
@@ -207,7 +208,7 @@ def threshold_on_distinct_count(view: str, plan: Plan, catalog: Catalog) -> bool
 
 def _without_type_nouns(view: str) -> str:
     """The question without its error-type nouns: "error types" asks for types, not for errors."""
-    noun = "|".join(re.escape(n) for n in sorted(lx.COUNTABLE["error_type"], key=len, reverse=True))
+    noun = lx.alternation(lx.COUNTABLE["error_type"])
     return re.sub(rf"(?:{noun})s?", " ", view)
 
 
@@ -256,7 +257,7 @@ def columns_as_named(view: str, plan: Plan, catalog: Catalog) -> bool:
     if not plan.is_listing:
         return False
     words = {w: column for column, ws in _COLUMN_WORDS.items() for w in ws}
-    noun = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    noun = lx.alternation(words)
     listed = re.search(
         rf"(?:with|showing|including|:|give me (?:its|their)|—|-)\s*((?:(?:the|its|their)\s+)?(?:{noun})s?(?:{lx.LIST_SEPARATOR}(?:(?:the|its|their)\s+)?(?:{noun})s?)+)"
         rf"|((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun}))+)\s*(?:을|를|로|으로)?\s*(?:같이|함께|알려|보여|뽑|포함|까지|만)"
@@ -381,8 +382,6 @@ _AVERAGE_OVER = re.compile(
     r"|averag\w*\s+(?P<op2>above|over|more than|below|under|less than)\s+(?P<n2>\d+(?:\.\d+)?)\s*(?P<unit2>ms|s|sec\w*|seconds?)?",
     re.IGNORECASE,
 )
-_AT_OR = {"이상": ">=", "넘": ">", "초과": ">", "미만": "<", "이하": "<=", "above": ">", "over": ">",
-          "more than": ">", "below": "<", "under": "<", "less than": "<"}  # fmt: skip
 
 
 def threshold_on_average(view: str, plan: Plan, catalog: Catalog) -> bool:
@@ -395,7 +394,7 @@ def threshold_on_average(view: str, plan: Plan, catalog: Catalog) -> bool:
     unit = (match.group("unit") or match.group("unit2") or "ms").lower()
     if unit in ("초", "s") or unit.startswith("sec"):
         number *= 1000
-    op = _AT_OR[(match.group("op") or match.group("op2")).lower()]
+    op = COMPARISON_OPS[(match.group("op") or match.group("op2")).lower()]
     average = Measure("avg", "avg_duration_ms", "duration_ms")
     plan.filters = [f for f in plan.filters if not (f.column == "duration_ms" and f.op != "not_null")]
     plan.add_filter("duration_ms", "not_null")
@@ -420,7 +419,7 @@ def groups_with_both_values(view: str, plan: Plan, catalog: Catalog) -> bool:
     pair = next((f for f in plan.filters if f.op == "in" and len(f.value) == 2), None)
     if pair is None:
         return False
-    subject = _subject_of(view, pair.column, plan)
+    subject = _subject(view, plan, pair.column)
     if subject is None:
         return False
     counted = _counted_groups(view, subject)
@@ -435,43 +434,6 @@ def groups_with_both_values(view: str, plan: Plan, catalog: Catalog) -> bool:
         plan.measures, plan.columns = [], [subject]
     plan.order = [(subject, False)]
     return True
-
-
-def _subject_of(view: str, counted: str, plan: Plan) -> str | None:
-    """The one countable thing named besides ``counted`` (or the plan's one other dimension)."""
-    others = [d for d in plan.dimensions if d != counted]
-    if others:
-        return others[0] if len(others) == 1 else None
-    named = [
-        column
-        for column, nouns in lx.COUNTABLE.items()
-        if column != counted
-        and re.search(rf"(?<![a-z])(?:{'|'.join(re.escape(n) for n in nouns)})(?![a-z])", view)
-    ]
-    return named[0] if len(named) == 1 else None
-
-
-_KEY_OPS = {"at least": ">=", "more than": ">", "over": ">", "above": ">", "greater than": ">", "under": "<",
-            "below": "<", "less than": "<", ">=": ">=", "<=": "<=", ">": ">", "<": "<", "or more": ">=",
-            "or above": ">=", "or less": "<=", "or fewer": "<=", "이상": ">=", "이하": "<=", "초과": ">",
-            "미만": "<", "넘": ">"}  # fmt: skip
-_BEFORE_NUMBER = r"(?P<pre>at least|more than|over|above|greater than|under|below|less than|>=|<=|>|<)"
-_AFTER_NUMBER = r"(?P<post>or more|or above|or less|or fewer|이상|이하|초과|미만|넘)"
-
-
-def key_threshold(view: str, key: str) -> tuple[str, float, re.Match[str]] | None:
-    """ "amount of 100000 or more", "amount 100000원 이상", "cart_total over 50000": a numeric JSONB
-    key compared with a number — (op, number, match)."""
-    name = rf"(?<![a-z0-9_])(?:{re.escape(key)}|{re.escape(key.replace('_', ' '))})(?![a-z0-9_])"
-    gap = r"\s*(?:(?:of|is|was|were|값이|이|가|을|를|은|는)\s*)?(?:an?\s+)?"
-    number = r"(?P<n>\d+(?:\.\d+)?)\s*(?:원|won|krw|ms)?\s*"
-    match = re.search(rf"{name}{gap}{_BEFORE_NUMBER}\s*{number}", view) or re.search(
-        rf"{name}{gap}{number}{_AFTER_NUMBER}", view
-    )
-    if match is None:
-        return None
-    op = _KEY_OPS[(match.groupdict().get("pre") or match.groupdict().get("post") or "").strip()]
-    return op, float(match.group("n")), match
 
 
 def threshold_on_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
@@ -535,7 +497,7 @@ def _counted_groups(view: str, dimension: str) -> bool:
     words = lx.COUNTABLE.get(dimension)
     if not words:
         return False
-    noun = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    noun = lx.alternation(words)
     return bool(
         re.search(rf"how many\s+(?:[\w-]+\s+)?(?:{noun})(?![a-z])", view, re.IGNORECASE)
         or re.search(rf"(?:{noun})\s*(?:이|가|은|는)?\s*(?:총\s*)?몇\s*(?:개|명|곳|가지)", view)
