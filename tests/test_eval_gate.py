@@ -84,6 +84,7 @@ BLIND_FLOORS = {
     "blind_intents4": (17, 21),  # 19 or 20 wrong depending on the minutes since the seed
     "blind_intents5": (20, 25),  # first sight 19 · 39 · 22; windows move with the clock
     "blind_intents6": (50, 7),  # first sight 29 · 32 · 19
+    "blind_intents7": (21, 21),  # first sight 24 · 37 · 19
 }
 
 
