@@ -45,8 +45,6 @@ def test_a_listing_shows_the_columns_named() -> None:
         # plan shapes: a ranking with nothing to rank, a share given as a count, a rate's part
         # read as a filter, an average of per-group counts
         ("지난 1시간 가장 많이 눌린 submit 3개 뭐야?", "가장 많"),
-        ("What percentage of payment-api requests in the last day came from production?", "percentage"),
-        ("최근 24시간 order-api 요청 중 staging 비율이 몇 %야?", "비율"),
         (
             "Error rate per environment over the last week for ValidationError on /api/v1/orders",
             "ValidationError",

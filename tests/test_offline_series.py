@@ -220,7 +220,7 @@ def test_every_percentile_named_is_measured() -> None:
         ("How many payment-api requests in the last 24 hours had an amount of 100,000 or more?",
          "CAST((metadata ->> 'amount') AS DECIMAL) >= 100000"),
         ("최근 24시간 payment-api에서 amount 10만원 이상 결제 요청 건수", "CAST((metadata ->> 'amount') AS DECIMAL) >= 100000"),
-        ("checkouts with cart_total over 50000 in the last day", "CAST((metadata ->> 'cart_total') AS DECIMAL) > 50000"),
+        ("logs with cart_total over 50000 in the last day", "CAST((metadata ->> 'cart_total') AS DECIMAL) > 50000"),
     ],
 )  # fmt: skip
 def test_a_numeric_key_compared_with_a_number_is_a_filter(question: str, expected: str) -> None:

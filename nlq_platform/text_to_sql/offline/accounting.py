@@ -11,11 +11,12 @@ Each takes the english view of the question, the question, the plan and the cata
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.entities import key_threshold
-from nlq_platform.text_to_sql.offline.plan import Plan
+from nlq_platform.text_to_sql.offline import setconditions
+from nlq_platform.text_to_sql.offline.entities import Mention, key_threshold, link_values
+from nlq_platform.text_to_sql.offline.plan import Filter, Plan
 from nlq_platform.text_to_sql.offline.timewindow import relative_windows
 
 Refusal = tuple[str, str]  # (the words, why the plan does not answer them)
@@ -343,7 +344,93 @@ def both_values_are_kept(view: str, question: str, plan: Plan, catalog: Catalog)
     having = plan.having
     if having is not None and having[0].kind == "count_distinct" and having[1:] == ("=", 2):
         return None
+    if len(plan.requires) >= 2:  # a row of each side in every group kept
+        return None
     return match.group(0), "groups having each of two values are not supported by the offline engine yet"
+
+
+def _conditions(plan: Plan) -> Iterator[Filter]:
+    """Every condition of the plan: its filters, its measures' and threshold's, its inner plans'."""
+    yield from plan.filters
+    for measure in plan.measures:
+        yield from measure.where
+    if plan.having is not None:
+        yield from plan.having[0].where
+    for conditions, _ in plan.requires:
+        yield from conditions
+    for condition in plan.filters:
+        if isinstance(condition.value, Plan):
+            yield from _conditions(condition.value)
+    if plan.source is not None:
+        yield from _conditions(plan.source)
+
+
+def _plan_values(plan: Plan) -> set[str]:
+    """Every value the plan compares with, lowercased (LIKE patterns without their %)."""
+    found: set[str] = set()
+    for condition in _conditions(plan):
+        values = condition.value if isinstance(condition.value, list | tuple) else [condition.value]
+        found.update(v.lower().strip("%") for v in values if isinstance(v, str))
+    return found
+
+
+def _glossed_beside_a_kept_value(mention: Mention, question: str, plan: Plan) -> bool:
+    """ "제출까지 누른": a Korean verb glossed to a value ("누른" → click) gives way to a value of
+    the same column written out, which the plan keeps."""
+    written = re.search(rf"(?<![a-z]){re.escape(mention.text)}", question.lower()) is not None
+    if written:
+        return False
+    return any(f.column == mention.column and f.op in ("=", "in") for f in _conditions(plan))
+
+
+def every_value_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "a frontend NetworkError and a backend TimeoutError in one trace": every catalog value the
+    question names must be a condition of the plan; a value linked and then dropped means the
+    plan answers a wider question."""
+    kept = _plan_values(plan)
+    shown = {*plan.dimensions, *plan.columns, *(plan.source.dimensions if plan.source else ())}
+    for mention in link_values(question, catalog):
+        value = mention.value.lower()
+        if mention.column in shown:  # "prod vs staging vs dev" by environment; a listing's flows
+            continue
+        if _glossed_beside_a_kept_value(mention, question, plan):
+            continue
+        if value in kept or any(k and (k in value or value in k) for k in kept):
+            continue
+        return mention.text, f"{mention.column} = '{mention.value}' was named, and the offline engine lost it"
+    return None
+
+
+def flow_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "login failures", "결제 쪽 에러": a flow word must reach the plan — a path, service or
+    event of that flow; dropped, the plan answers about every flow."""
+    kept = _plan_values(plan)
+    if plan.has_filter("path"):
+        return None  # "the order form on /checkout": a page already says where
+    for word, words in lx.flows_named(view):
+        if any(part in value for part in lx.FLOW_CONCEPTS[word] for value in kept):
+            continue
+        return words, "a flow was named, and the offline engine did not find which rows are its"
+    return None
+
+
+def negation_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "sessions that reached /cart but never /checkout": a negation about a group must be a
+    group that never has such a row, or a condition that excludes; dropped, the answer counts
+    the very rows the question excludes."""
+    if not setconditions.names_a_group(view):
+        return None
+    found = setconditions.negations(view)
+    if not found:
+        return None
+    whole = [plan, *([plan.source] if plan.source else [])]
+    if any(not present for p in whole for _, present in p.requires):
+        return None
+    if any(f.op in ("!=", "null") for p in whole for f in p.filters):
+        return None
+    return found[0].group(
+        0
+    ).strip(), "a negation was asked, and the offline engine did not find what it excludes"
 
 
 RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
@@ -365,6 +452,9 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     count_is_kept,
     every_count_is_kept,
     every_window_is_used,
+    every_value_is_kept,
+    flow_is_kept,
+    negation_is_kept,
 )
 
 

@@ -228,6 +228,9 @@ def select(plan: Plan) -> exp.Select:
     if plan.having is not None:
         measure, op, value = plan.having
         query = query.having(_COMPARISONS[op](this=aggregate(measure), expression=literal(value)))
+    for conditions, present in plan.requires:
+        has_one = exp.LogicalOr(this=conjunction(conditions))
+        query = query.having(has_one if present else exp.not_(has_one))
     order = total_order(plan.order, group)
     if order:
         query = query.order_by(

@@ -18,7 +18,7 @@ from functools import lru_cache
 from types import ModuleType
 
 from ingest_service import enums
-from nlq_platform.text_to_sql.offline import claims, entities, timewindow
+from nlq_platform.text_to_sql.offline import claims, entities, setconditions, timewindow
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.stopwords import is_stop_english, is_stop_korean
 from nlq_platform.text_to_sql.offline.tokens import Token, tokenize
@@ -336,6 +336,8 @@ def _about_traces(view: str) -> bool:
 
 _CONDITIONAL = (
     (_about_traces, claims.inflected("both", "둘 다")),
+    (setconditions.names_a_group, setconditions.NEGATION_BEFORE),  # the rule or accounting uses it
+    (setconditions.names_a_group, setconditions.NEGATION_AFTER),
     (_compares, _CHANGE),
     (_about_versions, _RELEASE),
     (_windowed, _TIME_PREPOSITIONS),

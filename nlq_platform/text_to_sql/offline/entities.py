@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from ingest_service import enums
 from nlq_platform.text_to_sql.offline.lexicon import DIMENSION_NOUNS
@@ -108,14 +108,45 @@ def _identifier_forms(column: str, value: str) -> set[str]:
     event = _EVENT.match(value) if column == "message" else None
     if event:
         forms.add(event.group(1).lower())
+    if column == "message":  # an event's words: "add to cart" clicks, "checkout completed"
+        named = event.group(1) if event else value
+        if re.fullmatch(r"[a-z]+(?:_[a-z]+)+", named):
+            forms.add(named.replace("_", " "))
     return forms
 
 
-def surface_forms(column: str, value: str, pages: bool = False) -> set[str]:
+#: the nouns that make a path's last word name the endpoint: "the login endpoint", "주문 API 요청"
+_ENDPOINT_NOUNS = (
+    "endpoint",
+    "endpoints",
+    "api",
+    "apis",
+    "request",
+    "requests",
+    "calls",
+    "엔드포인트",
+    "요청",
+)
+
+
+def _endpoint_forms(path: str) -> set[str]:
+    """An API path named by its last word and an endpoint noun: /api/v1/orders is "the orders
+    endpoint", "order requests", "login api" (a service spelled so keeps the name, see
+    :func:`link_values`)."""
+    if not path.startswith("/api/"):
+        return set()
+    word = path.rstrip("/").rsplit("/", 1)[-1].lower()
+    stems = {word, word.removesuffix("s")} if len(word) > 4 else {word}
+    return {f"{stem} {noun}" for stem in stems for noun in _ENDPOINT_NOUNS}
+
+
+@lru_cache(maxsize=16384)
+def surface_forms(column: str, value: str, pages: bool = False) -> frozenset[str]:
     """How a question may spell ``value``: as is, with spaces for - and _, CamelCase split,
-    for error types without the trailing "error", and the enum aliases ingest accepts."""
+    for error types without the trailing "error", and the enum aliases ingest accepts
+    (memoised: every question asks for every catalog value's forms)."""
     if column in IDENTIFIER_COLUMNS:
-        return {f for f in _identifier_forms(column, value) if len(f) >= 3}
+        return frozenset(f for f in _identifier_forms(column, value) if len(f) >= 3)
     forms = {value.lower()}
     aliases = _ENUM_ALIASES.get(column, {})
     forms.update(a for a, canonical in aliases.items() if canonical == value and len(a) >= 3 and a.isalpha())
@@ -131,12 +162,13 @@ def surface_forms(column: str, value: str, pages: bool = False) -> set[str]:
         forms.add(value.lower().rstrip("/"))
         if pages and value.count("/") == 1:  # "the checkout page" → /checkout
             forms.add(value.lower().strip("/"))
+        forms.update(_endpoint_forms(value))
     if column == "service":
         forms.add(spaced.replace(" api", " api").strip())
         stem = re.sub(r" (?:api|service|svc)$", "", spaced)
         if stem != spaced:
             forms.add(f"{stem} service")  # "the payment service" → payment-api
-    return {f for f in forms if len(f) >= 3}
+    return frozenset(f for f in forms if len(f) >= 3)
 
 
 #: chat shorthand → the words it stands for ("err count per svc, last hr")
@@ -248,6 +280,7 @@ def english_view(question: str) -> str:
         r"[가-힣]+\s*\(\s*([a-z_]+_[a-z_]+)\s*\)", r" \1 ", text
     )  # "함수(function_name)": the column
     text = re.sub(r"\([^)]*(?:무관|상관\s*없|관계\s*없|regardless|any level|all levels)[^)]*\)", " ", text)
+    text = re.sub(r"([가-힣]+)\s*\(\s*([가-힣]+)\s*\)\s*(?=별|마다)", r"\1 \2", text)  # "사유(메시지)별"
     # "from most to least frequent": a descending ranking, whatever "least" says
     text = re.sub(
         r"(?:from\s+)?(?:most|highest)\s+to\s+(?:least|lowest|fewest)(?:\s+(?:frequent|common))?",
@@ -384,8 +417,22 @@ def _named_beside(column: str, text: str, start: int, end: int) -> bool:
     return any(re.search(rf"(?<![a-z]){re.escape(n)}s?(?![a-z])", near) for n in nouns)
 
 
+#: the last question linked: coverage, the parser and accounting each ask for the same one
+_last_linked: tuple[str, object, tuple[Mention, ...]] | None = None
+
+
 def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
     """Every catalog value the question names; longest matches win, no overlaps."""
+    global _last_linked
+    last = _last_linked
+    if last is not None and last[1] is catalog and last[0] == question:
+        return list(last[2])
+    mentions = _link_values(question, catalog)
+    _last_linked = (question, catalog, tuple(mentions))
+    return mentions
+
+
+def _link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
     text = english_view(question)
     glossed = english_view(re.sub(r"[A-Za-z]+", " ", question))  # only what the glossary added
     # pages are named by their path's word where pages or what users do on them are the subject
@@ -394,6 +441,7 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
         re.search(r"페이지|화면|\bpages?\b|\bscreens?\b|\b(?:submit|click|view|navigate)", text) is not None
     )
     candidates: list[tuple[int, int, str, str, str]] = []  # (start, end, column, value, form)
+    service_forms = {f for v in catalog.get("service", []) for f in surface_forms("service", v)}
     for column, values in catalog.items():
         if column in ("metadata_keys", "metadata_numeric_keys"):  # names of JSONB keys, not values
             continue
@@ -407,6 +455,8 @@ def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
                 continue
             for form in surface_forms(column, value, pages):
                 if column == "path" and explicit_path and not form.startswith("/"):
+                    continue
+                if column == "path" and form in service_forms:  # "payment api" is payment-api
                     continue
                 match = _find(form, text)
                 if match and not (

@@ -355,6 +355,7 @@ COMPARE = words(
     "compared",
     "comparison",
     "versus",
+    "against",
     "side by side",
     "나란히",
     "apiece",
@@ -605,6 +606,22 @@ FLOW_CONCEPTS: dict[str, tuple[str, ...]] = {
     "search": ("search",),
 }
 
+#: "order" as sorting, not as a flow: "in the order it happened", "order by count"
+_ORDERING = re.compile(r"(?<![a-z])(?:(?:in|by)\s+(?:[a-z]+\s+){0,2}order|order(?:ed)?\s+by)(?![a-z])")
+
+
+def flows_named(text: str) -> list[tuple[str, str]]:
+    """The business flows a question names, as (flow word, the words that named it): "login
+    requests", "결제" (glossed "payment"), not "cart_total" nor "in time order"."""
+    text = _ORDERING.sub(" ", IN_ORDER.sub(" ", text))
+    found = []
+    for word in FLOW_CONCEPTS:
+        match = re.search(rf"(?<![a-z_/-]){word}(?:s|-related)?(?![a-z_/-])", text)  # not "search-api"
+        if match is not None:
+            found.append((word, match.group(0)))
+    return found
+
+
 NUMBER_WORDS = {
     "one": 1,
     "two": 2,
@@ -667,7 +684,7 @@ DIMENSION_NOUNS: dict[str, tuple[str, ...]] = {
                    "error_type", "type", "types"),
     "action_type": ("액션", "행동", "action", "actions", "action_type"),
     "log_type": ("로그 타입", "log type", "log_type"),
-    "message": ("메시지", "message", "messages"),
+    "message": ("메시지", "message", "messages", "사유", "이유", "reason", "reasons"),
     "file_path": ("파일", "소스 파일", "file", "files", "source file", "source files", "file path", "file paths",
                   "file_path"),
 }  # fmt: skip

@@ -12,6 +12,7 @@ import re
 from collections import defaultdict
 
 from nlq_platform.text_to_sql.engine import NotUnderstood
+from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.compiler import bucket_alias, levels_filter
 from nlq_platform.text_to_sql.offline.entities import (
@@ -60,8 +61,10 @@ def _top_n(text: str) -> int | None:
         (
             m
             for m in lx.TOP_N.finditer(text)
-            if not _THRESHOLD_AFTER.match(text, m.end()) and not _THRESHOLD_BEFORE.search(text[: m.start()])
-        ),
+            if not _THRESHOLD_AFTER.match(text, m.end())
+            and not _THRESHOLD_BEFORE.search(text[: m.start()])
+            and not any(s.start() <= m.start() < s.end() for s in claims.HTTP_STATUS.finditer(text))
+        ),  # "HTTP 500 errors by path": a status, not the first 500
         None,
     )
     if not match:
@@ -285,6 +288,11 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
         if low == 400:
             plan.add_filter("metadata.status_code", "<", 500)
         about_errors = False
+    elif (exact := claims.HTTP_STATUS.search(text)) and "status_code" in catalog.get("metadata_keys", []):
+        code = re.search(r"[1-5]\d\d", exact.group(0))  # "201 응답", "HTTP 404": that status
+        if code is not None:
+            plan.add_filter("metadata.status_code", "=", int(code.group(0)))
+            about_errors = about_errors and int(code.group(0)) < 400  # "500 errors" are the status
     # what one user or trace did, per service/…; per error type it is which errors it hit
     summary = bool((users or traces) and dims and dims != ["error_type"])
     rated = any(  # a rate (or a share of those who hit an error) needs every row
@@ -478,9 +486,10 @@ def _traces_crossing(
     if started is not None and len(sides) == 2:  # "started in the browser and failed on the backend"
         failing = next(m for m in sides if m is not started) if errors else None
     window = window or INCIDENT_WINDOW
-    first = next(m for m in sides if m is not failing)
     inner = Plan(columns=["trace_id"], window=window)
-    inner.add_filter(first.column, "=", first.value)
+    for side in sides:  # "웹앱(프론트)에서 시작된": the starting side's service and type together
+        if side is not failing and not inner.has_filter(side.column):
+            inner.add_filter(side.column, "=", side.value)
     inner.add_filter("trace_id", "not_null")
     plan.window = window
     plan.measures = [Measure("count_distinct", "traces", "trace_id")]
@@ -533,13 +542,7 @@ def _lists_output_columns(text: str, at_least: int = 4) -> bool:
 
 def _flows(text: str) -> list[str]:
     """Paths a business flow spans ("결제" → checkout and payment), ignoring "in order"."""
-    text = lx.IN_ORDER.sub(" ", text)
-    found = [
-        v
-        for word, values in lx.FLOW_CONCEPTS.items()
-        if re.search(rf"(?<![a-z]){word}(?:s|-related)?(?![a-z])", text)
-        for v in values
-    ]
+    found = [v for word, _ in lx.flows_named(text) for v in lx.FLOW_CONCEPTS[word]]
     return list(dict.fromkeys(found))
 
 
@@ -625,7 +628,10 @@ _LENGTH_AFTER = re.compile(
 def _asks_comparison(text: str, question: str) -> bool:
     """ "최근 1시간 vs 그 직전 1시간", "the hour before": two periods. "over the previous 24 hours"
     alone is one window, however it is worded."""
-    several = len(relative_windows(question)) >= 2
+    windows = relative_windows(question)
+    several = len(windows) >= 2
+    if several and lx.PREVIOUS.search(windows[1].text):  # "against the 24 hours before"
+        return True
     return any(
         several or not (_LENGTH_AFTER.match(text, m.end()) or re.search(r"기\s*$", text[: m.start()]))
         for m in lx.PREVIOUS.finditer(text)

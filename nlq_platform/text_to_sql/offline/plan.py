@@ -55,6 +55,10 @@ class Plan:
     limit: int | None = None
     #: keep groups whose measure compares so: (measure, op, value) — "5번 이상 겪은 사용자"
     having: tuple[Measure, str, float] | None = None
+    #: set conditions on each group: (conditions, present?) — the group has a row meeting all the
+    #: conditions (``BOOL_OR``), or never has one (``NOT BOOL_OR``): "traces with a frontend
+    #: NetworkError and a backend TimeoutError", "sessions that reached /cart but never /checkout"
+    requires: list[tuple[tuple[Filter, ...], bool]] = field(default_factory=list)
     #: for listings: the columns to show, newest or oldest first per ``order``
     columns: list[str] = field(default_factory=list)
     #: what the parser understood, in words (shown to the analyst, used for the answer)
@@ -109,6 +113,10 @@ def plan_from_dict(data: dict[str, Any]) -> Plan:
         order=[(key, bool(desc)) for key, desc in data.get("order", [])],
         limit=data.get("limit"),
         having=(measure(having[0]), having[1], having[2]) if having else None,
+        requires=[
+            (tuple(condition(f) for f in conditions), bool(present))
+            for conditions, present in data.get("requires", [])
+        ],
         columns=list(data.get("columns", [])),
         notes=list(data.get("notes", [])),
         corrections=list(data.get("corrections", [])),

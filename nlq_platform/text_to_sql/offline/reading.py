@@ -131,6 +131,12 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
     if plan.having is not None:
         measure, op, value = plan.having
         parts.append(f"{measure_words(measure, lang)} {_OPS.get(op, op)} {value:g}")
+    for conditions, present in plan.requires:
+        said = " · ".join(filter(None, (filter_words(f, lang) for f in conditions)))
+        if lang == "ko":
+            parts.append(f"[{said}] 행이 {'있는' if present else '없는'} 것만")
+        else:
+            parts.append(f"{'with' if present else 'without'} a row of [{said}]")
     if plan.order:
         keys = ", ".join(f"{key} {'↓' if desc else '↑'}" for key, desc in plan.order)
         parts.append(f"정렬 {keys}" if lang == "ko" else f"ordered by {keys}")

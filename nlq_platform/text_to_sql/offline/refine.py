@@ -17,9 +17,11 @@ from collections.abc import Callable
 
 from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.entities import COMPARISON_OPS, key_threshold
+from nlq_platform.text_to_sql.offline.compiler import bucket_alias
+from nlq_platform.text_to_sql.offline.entities import COMPARISON_OPS, key_threshold, link_values
 from nlq_platform.text_to_sql.offline.pergroup import statistic_per_group
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, group_noun
+from nlq_platform.text_to_sql.offline.setconditions import groups_with_rows_of_each_kind
 from nlq_platform.text_to_sql.offline.timewindow import parse_window
 
 Catalog = dict[str, list[str]]
@@ -344,12 +346,22 @@ def _statistic(kind: str, key: str) -> Measure:
     return Measure(kind, f"{kind}_{key}", column)
 
 
+_AND = re.compile(r"랑|이랑|와|과|및|하고|,|(?<![a-z])(?:and|plus|with)(?![a-z])")
+
+
+def _count_beside(view: str) -> bool:
+    """ "건수랑 cart_total 합계", "how many checkouts completed and what was the sum": a count
+    asked beside a statistic, not the statistic's own "number of items"."""
+    count = lx.COUNT.search(view)
+    return count is not None and _AND.search(view, count.end(), count.end() + 30) is not None
+
+
 def statistic_of_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
     """ "average cart_total on checkout submits", "잡별 평균 elapsed_ms": a statistic of a numeric
     JSONB key (vocabulary from the catalog's numeric keys), over the rows that have it."""
     for key in catalog.get("metadata_numeric_keys", []):
         named = re.search(rf"(?<![a-z0-9_]){re.escape(key)}(?![a-z0-9_])", view)
-        if named is None or plan.having is not None or plan.bucket is not None:
+        if named is None or plan.having is not None:
             continue
         if re.match(r"\s*(?:>=|<=|>|<|=|이상|이하|초과|미만)", view[named.end() :]):
             continue  # "status_code >= 500": a filter on the key, not a statistic of it
@@ -363,7 +375,11 @@ def statistic_of_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
         if not kinds:
             return False
         column = f"metadata.{key}"
-        plan.measures = [_statistic(kind, key) for _, kind in kinds]
+        counted = _count_beside(view.replace(key, " ")) and any(
+            m.kind == "count" and not m.where for m in plan.measures
+        )
+        plan.measures = [Measure("count", "count")] if counted else []  # "건수랑 cart_total 합계"
+        plan.measures += [_statistic(kind, key) for _, kind in kinds]
         plan.dimensions = [d for d in plan.dimensions if d != column]  # "by total amount": measured
         plan.columns = []
         plan.add_filter(column, "not_null")
@@ -372,6 +388,8 @@ def statistic_of_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
             implied.append(Filter("log_type", "=", "BACKEND"))
         plan.filters = [f for f in plan.filters if f not in implied]
         plan.order = [(plan.measures[0].alias, True)] if plan.dimensions else []
+        if plan.bucket is not None:  # a series of the statistic, in time order
+            plan.order = [(bucket_alias(plan.bucket), False)]
         plan.limit = plan.limit if plan.dimensions else None
         return True
     return False
@@ -449,6 +467,41 @@ def threshold_on_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
     return False
 
 
+def _is_whole(view: str, form: str) -> bool:
+    """ "of all TypeErrors", "among staging errors", "TypeError 전체 중에": the rows a share is of."""
+    word = re.escape(form)
+    return bool(
+        re.search(rf"(?<![a-z])(?:of|among|out of|across)\s+(?:all\s+)?(?:the\s+|its\s+|our\s+)?{word}", view)
+        or re.search(rf"{word}\S*(?:\s+[가-힣]+)?\s*(?:전체\s*)?(?:중|가운데)(?:에서|에)?(?![가-힣])", view)
+        or re.search(rf"전체\s*{word}", view)
+    )
+
+
+def share_of_named_rows(view: str, plan: Plan, catalog: Catalog) -> bool:
+    """ "what share of TypeErrors came from Safari", "TypeError 전체 중에 사파리 비율": the
+    percentage of the rows named as the whole that also have the other value — the whole's
+    values filter, the part's are the share's condition."""
+    if not lx.RATE.search(view) or lx.ERROR_RATE.search(view) or plan.is_listing:
+        return False
+    if plan.bucket is not None or plan.having is not None or plan.source is not None or plan.dimensions:
+        return False
+    if not _plain_count(plan):
+        return False
+    named = [m for m in link_values(view, catalog) if plan.has_filter(m.column)]
+    whole = [m for m in named if _is_whole(view, m.text)]
+    part = [m for m in named if m not in whole]
+    if not whole or len(part) != 1 or any(m.column == part[0].column for m in whole):
+        return False
+    condition = next(f for f in plan.filters if f.column == part[0].column)
+    if condition.op != "=":
+        return False
+    plan.filters = [f for f in plan.filters if f is not condition]
+    alias = re.sub(r"[^a-z0-9]+", "_", part[0].value.lower()).strip("_")
+    plan.measures = [Measure("rate", f"{alias}_share_pct", where=(condition,))]
+    plan.order = []
+    return True
+
+
 def share_over_threshold(view: str, plan: Plan, catalog: Catalog) -> bool:
     """ "what percentage of each endpoint's requests took longer than 1 second": the threshold is
     the share's part, not a filter of the rows — every row, those past it, and their share."""
@@ -478,6 +531,8 @@ RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
     threshold_on_numeric_key,
     threshold_on_distinct_count,
     groups_with_both_values,
+    groups_with_rows_of_each_kind,
+    share_of_named_rows,
     share_over_threshold,
     one_row,
     latest_rows_unwindowed,
@@ -510,13 +565,16 @@ def _counted_groups(view: str, dimension: str) -> bool:
 def count_of_groups_kept(view: str, plan: Plan, catalog: Catalog) -> Plan | None:
     """ "how many sessions logged more than 40 lines", "에러가 5번 이상 난 사용자가 몇 명": the
     groups a per-group threshold keeps, counted — the grouped plan inside a counting plan."""
-    if plan.having is None or len(plan.dimensions) != 1 or plan.bucket is not None or plan.source:
+    kept = plan.having is not None or plan.requires
+    if not kept or len(plan.dimensions) != 1 or plan.bucket is not None or plan.source:
         return None
     dimension = plan.dimensions[0]
     if not _counted_groups(view, dimension):
         return None
     inner = copy.deepcopy(plan)
-    inner.measures, inner.order, inner.limit, inner.notes = [plan.having[0]], [], None, []
+    inner.measures = [plan.having[0]] if plan.having is not None else []
+    inner.columns = [] if plan.having is not None else [dimension]
+    inner.order, inner.limit, inner.notes = [], None, []
     inner.add_filter(dimension, "not_null")
     return Plan(
         measures=[Measure("count", group_noun(dimension) + "s")],

@@ -145,6 +145,11 @@ def _normalise(question: str) -> str:
     # "그 앞 하루", "the day before that": the preceding period, as long as it says
     lowered = re.sub(r"(그\s*앞|그\s*전|직전|이전|바로\s*앞)\s*(?:의\s*)?하루", r"\1 지난 하루", lowered)
     lowered = re.sub(r"(?:the\s+)?(hour|day|week)\s+before\s+(?:that|it|then)", r"previous \1", lowered)
+    lowered = re.sub(  # "against the 24 hours before", "the 7 days before that"
+        r"(?:the\s+)?(\d+\s+(?:minutes?|hours?|days?|weeks?))\s+before(?:\s+(?:that|it|then))?(?=\s*(?:[.?!,;]|$|and\b))",
+        r"previous \1",
+        lowered,
+    )
     lowered = re.sub(r"\bthis\s+week\b", "last 7 days", lowered)
     return re.sub(r"\b(past|last|previous|trailing)-(hour|day|week)\b", r"\1 \2", lowered)
 

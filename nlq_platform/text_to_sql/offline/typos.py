@@ -55,10 +55,15 @@ def edit_distance(a: str, b: str, limit: int = 2) -> int:
     return previous[-1]
 
 
+#: real words a correction must never touch: one edit turns "never" into "ever", "none" into "one"
+KEPT_WORDS = frozenset({"never", "none", "nothing", "neither", "without", "nobody", "nowhere", "cannot"})
+
+
 def closest(word: str, words: frozenset[str]) -> str | None:
-    """The one known word within 1 edit (2 for words of 8+ letters), or None when none or a tie."""
+    """The one known word within 1 edit (2 for words of 8+ letters), or None when none or a tie;
+    negations are words, not typos."""
     word = word.lower()
-    if len(word) < 4 or not word.isalpha() or word in words:
+    if len(word) < 4 or not word.isalpha() or word in words or word in KEPT_WORDS:
         return None
     limit = 2 if len(word) >= 8 else 1
     best = sorted((edit_distance(word, w, limit), w) for w in words if abs(len(w) - len(word)) <= limit)
