@@ -64,6 +64,11 @@ def test_order_and_identifiers_are_not_flows(question: str) -> None:
     understand(question, CATALOG)
 
 
+def test_flows_written_together_are_each_a_flow() -> None:
+    plan, _ = understand("user_123 1h checkout/payment-path 로그 최신순 20개", CATALOG)
+    assert "LIKE '%payment%'" in compile_plan(plan) and "LIKE '%checkout%'" in compile_plan(plan)
+
+
 @pytest.mark.parametrize(
     "question",
     [

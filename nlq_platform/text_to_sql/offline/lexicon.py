@@ -614,9 +614,12 @@ def flows_named(text: str) -> list[tuple[str, str]]:
     """The business flows a question names, as (flow word, the words that named it): "login
     requests", "결제" (glossed "payment"), not "cart_total" nor "in time order"."""
     text = _ORDERING.sub(" ", IN_ORDER.sub(" ", text))
+    text = re.sub(r"(?<![a-z0-9])/[a-z0-9_/{}.-]+", lambda m: " " * len(m.group(0)), text)  # paths
     found = []
     for word in FLOW_CONCEPTS:
-        match = re.search(rf"(?<![a-z_/-]){word}(?:s|-related)?(?![a-z_/-])", text)  # not "search-api"
+        match = re.search(
+            rf"(?<![a-z_-]){word}(?:s|-related)?(?![a-z_])(?!-(?:api|service|svc|worker|app))", text
+        )
         if match is not None:
             found.append((word, match.group(0)))
     return found

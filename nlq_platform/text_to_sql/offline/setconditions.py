@@ -14,7 +14,13 @@ import re
 from dataclasses import dataclass, field
 
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.entities import CASE_SENSITIVE, Mention, link_values, trace_ids, user_ids
+from nlq_platform.text_to_sql.offline.entities import (
+    CASE_SENSITIVE,
+    Mention,
+    link_values,
+    trace_ids,
+    user_ids,
+)
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, group_noun
 
 Catalog = dict[str, list[str]]
@@ -26,7 +32,9 @@ NEGATION_BEFORE = re.compile(
     r"(?<![a-z])(?:never|not|no|without|didn't|did not|don't|haven't|hasn't|wasn't)(?![a-z])"
 )
 #: Korean after it: "/checkout은 한 번도 안 간", "결제는 하지 않은", "에러가 없는"
-NEGATION_AFTER = re.compile(r"(?<![가-힣])안\s|않|(?<!중복)(?<!중복 )(?<!빠짐)(?<!끊임)(?<!상관)(?<!상관 )없|못\s|한\s*번도")
+NEGATION_AFTER = re.compile(
+    r"(?<![가-힣])안\s|않|(?<!중복)(?<!중복 )(?<!빠짐)(?<!끊임)(?<!상관)(?<!상관 )없|못\s|한\s*번도"
+)
 #: words that ask for rows of each side in the same group
 TOGETHER = re.compile(
     r"(?<![a-z])(?:(?:the\s+)?same|one|a\s+single)\s+(?:trace|session)(?![a-z])"
