@@ -43,7 +43,7 @@ TOGETHER = re.compile(
 )
 #: words asking for the groups themselves rather than how many
 _LISTED = re.compile(
-    r"(?<![a-z])(?:which|list|show me the|ids?)(?![a-z])|어떤|어느|목록|누구|id", re.IGNORECASE
+    r"(?<![a-z])(?:which|list|show me the|ids?)(?![a-z])|어떤|어느|목록|누구", re.IGNORECASE
 )
 #: how near a value must stand before the group's noun to qualify the group ("web sessions")
 _QUALIFIER_GAP = 3
