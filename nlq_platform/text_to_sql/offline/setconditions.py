@@ -42,9 +42,7 @@ TOGETHER = re.compile(
     re.IGNORECASE,
 )
 #: words asking for the groups themselves rather than how many
-_LISTED = re.compile(
-    r"(?<![a-z])(?:which|list|show me the|ids?)(?![a-z])|어떤|어느|목록|누구", re.IGNORECASE
-)
+_LISTED = re.compile(r"(?<![a-z])(?:which|list|show me the|ids?)(?![a-z])|어떤|어느|목록|누구", re.IGNORECASE)
 #: how near a value must stand before the group's noun to qualify the group ("web sessions")
 _QUALIFIER_GAP = 3
 
