@@ -374,6 +374,11 @@ def _plan_values(plan: Plan) -> set[str]:
     return found
 
 
+def _patterns(plan: Plan) -> set[str]:
+    """The texts the plan looks for inside values (``like_any``): "checkout" keeps /checkout."""
+    return {v.lower() for f in _conditions(plan) if f.op == "like_any" for v in f.value}
+
+
 def _glossed_beside_a_kept_value(mention: Mention, question: str, plan: Plan) -> bool:
     """ "제출까지 누른": a Korean verb glossed to a value ("누른" → click) gives way to a value of
     the same column written out, which the plan keeps."""
@@ -395,7 +400,7 @@ def every_value_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) 
             continue
         if _glossed_beside_a_kept_value(mention, question, plan):
             continue
-        if value in kept or any(k and (k in value or value in k) for k in kept):
+        if value in kept or any(pattern in value for pattern in _patterns(plan)):
             continue
         return mention.text, f"{mention.column} = '{mention.value}' was named, and the offline engine lost it"
     return None
