@@ -143,6 +143,8 @@ def test_a_reference_binds_to_a_row_of_the_last_answer(question: str, bound: str
     [
         ([], "그럼 staging은?", "has no answered one yet"),
         ([], "only POST", "has no answered one yet"),
+        ([], "staging은 어때?", "has no answered one yet"),  # no subject of its own
+        ([], "mobile devices only", "has no answered one yet"),
         ([], "the first one", "refers to an earlier answer, and there is none"),
         (["How many errors in the last hour?"], "that trace", "the last answer has no trace_id column"),
         (["How many errors in the last hour?"], "그럼 날씨는?", '"날씨"'),
@@ -221,3 +223,33 @@ def test_a_count_of_groups_changes_its_rows_inside() -> None:
     sql, _ = follow(history, "그럼 staging은?")
     assert sql.startswith("SELECT COUNT(*) AS users FROM (SELECT user_id")
     assert "environment = 'staging'" in sql.split(") AS per_user")[0], "the filter is on the rows, inside"
+
+
+def test_after_a_refused_first_question_a_bare_follow_up_is_refused_not_answered_alone() -> None:
+    history = [Turn("production 웹앱 페이지별 평균 날씨", error="question not understood: 날씨")]
+    with pytest.raises(NotUnderstood, match="has no answered one yet"):
+        understand_turn("staging은 어때?", CATALOG, history)
+
+
+@pytest.mark.parametrize("question", ["latest hour first", "최근 시간부터 보여줘"])
+def test_newest_first_is_an_order_not_a_window(question: str) -> None:
+    history = [turn("/api/v1/payment 엔드포인트의 시간대별 평균 응답시간 보여줘")]
+    sql, _ = follow(history, question)
+    assert "ORDER BY hour DESC" in sql and "INTERVAL '24 HOURS'" in sql, sql
+
+
+def test_a_new_window_moves_the_subquery_that_shared_the_old_one() -> None:
+    history = [
+        turn("How many traces in the last hour began in the web app and hit an error in a backend service?")
+    ]
+    sql, _ = follow(history, "and over the last 6 hours?")
+    assert "1 HOUR" not in sql and sql.count("INTERVAL '6 HOURS'") == 2, sql
+
+
+def test_a_row_bound_from_an_unwindowed_answer_takes_no_default_window() -> None:
+    trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+    history = [
+        turn(f"Which services did trace {trace} pass through?", ["service", "log_count"], [["web-app", 3]])
+    ]
+    sql, _ = follow(history, "show the logs of the first service, in order")
+    assert "service = 'web-app'" in sql and f"trace_id = '{trace}'" in sql and "INTERVAL" not in sql, sql

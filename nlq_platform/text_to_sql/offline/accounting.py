@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline import setconditions
+from nlq_platform.text_to_sql.offline import numbers, setconditions
 from nlq_platform.text_to_sql.offline.entities import Mention, key_threshold, link_values
 from nlq_platform.text_to_sql.offline.plan import Filter, Plan
 from nlq_platform.text_to_sql.offline.timewindow import relative_windows
@@ -438,6 +438,25 @@ def negation_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> 
     ).strip(), "a negation was asked, and the offline engine did not find what it excludes"
 
 
+def every_number_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "users with errors on at least three different days", "두 종류 이상 기기": a number the
+    question names (outside its lengths of time and its catalog values) must be one the plan
+    uses; lost, the plan answers a wider question."""
+    spans = tuple(_mention_spans(view, link_values(question, catalog)))
+    used = numbers.plan_numbers(plan)
+    for named in numbers.named_numbers(view, spans):
+        if not numbers.is_used(named, used):
+            return named.text, f"the number {named.value:g} was named, and the offline engine did not use it"
+    return None
+
+
+def _mention_spans(view: str, mentions: list[Mention]) -> Iterator[tuple[int, int]]:
+    """Where the catalog values the question names stand in the view ("/api/v1/login", "v2.3.1")."""
+    for mention in mentions:
+        for found in re.finditer(re.escape(mention.text.lower()), view):
+            yield found.span()
+
+
 RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     moment_is_answered,
     both_values_are_kept,
@@ -460,6 +479,7 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     every_value_is_kept,
     flow_is_kept,
     negation_is_kept,
+    every_number_is_kept,
 )
 
 

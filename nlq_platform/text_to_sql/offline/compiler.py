@@ -148,15 +148,17 @@ def aggregate(m: Measure) -> exp.Expression:
 
 
 def bucket_expression(bucket: Bucket) -> tuple[exp.Expression, str]:
-    """(expression, alias) of a time bucket: DATE_TRUNC, or n-minute buckets from the minute."""
+    """(expression, alias) of a time bucket: DATE_TRUNC, or n-minute (n-hour) buckets from the
+    minute (hour) of the day: truncated, less its remainder of n."""
     created_at = exp.column("created_at")
-    if bucket.unit == "minute" and bucket.minutes > 1:
-        minute = exp.cast(exp.Extract(this=exp.var("MINUTE"), expression=created_at.copy()), "INT")
+    if bucket.unit in ("minute", "hour") and bucket.minutes > 1:
+        unit = bucket.unit.upper()
+        part = exp.cast(exp.Extract(this=exp.var(unit), expression=created_at.copy()), "INT")
         offset = exp.Mul(
-            this=exp.Paren(this=exp.Mod(this=minute, expression=exp.Literal.number(bucket.minutes))),
-            expression=exp.Interval(this=exp.Literal.string("1"), unit=exp.var("MINUTE")),
+            this=exp.Paren(this=exp.Mod(this=part, expression=exp.Literal.number(bucket.minutes))),
+            expression=exp.Interval(this=exp.Literal.string("1"), unit=exp.var(unit)),
         )
-        truncated = exp.TimestampTrunc(this=created_at, unit=exp.var("MINUTE"))
+        truncated = exp.TimestampTrunc(this=created_at, unit=exp.var(unit))
         return exp.Sub(this=truncated, expression=offset), "time_bucket"
     return exp.TimestampTrunc(this=created_at, unit=exp.var(bucket.unit.upper())), bucket.unit
 

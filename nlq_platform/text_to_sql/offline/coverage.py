@@ -175,6 +175,7 @@ def claimed_spans(view: str, question: str, catalog: dict[str, list[str]]) -> li
     )
     if key_pattern is not None:
         spans.extend(m.span() for m in key_pattern.finditer(view))
+    spans.extend(_apposition_spans(view, question, keys))
     for number in _NUMBER.finditer(view):
         near = (max(0, number.start() - 16), min(len(view), number.end() + 12))
         for pattern in (entities._ABOVE, entities._BELOW, entities._INCLUSIVE):
@@ -188,6 +189,18 @@ def claimed_spans(view: str, question: str, catalog: dict[str, list[str]]) -> li
         if condition(view):
             spans.extend(m.span() for m in pattern.finditer(view))
     return spans
+
+
+def _apposition_spans(view: str, question: str, keys: list[str]) -> Iterator[Span]:
+    """ "로딩 시간(load_ms)", "job 실행 시간(elapsed_ms)": the words a question puts before a
+    column or key in parentheses describe that key — the key says what they mean."""
+    names = "|".join(re.escape(k) for k in sorted(keys, key=len, reverse=True) if "_" in k)
+    if not names:
+        return
+    for match in re.finditer(rf"((?:[가-힣]+\s+){{0,2}}[가-힣]+)\s*\(\s*(?:{names})\s*\)", question.lower()):
+        for word in match.group(1).split():
+            for found in re.finditer(re.escape(word), view):
+                yield found.span()
 
 
 #: words of change ("worse", "늘었", "spiked") are understood where the question compares

@@ -4,6 +4,7 @@ sentence (the reading) how the question was understood."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from nlq_platform.text_to_sql.context import Context
@@ -14,7 +15,7 @@ from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.accounting import unaccounted
 from nlq_platform.text_to_sql.offline.compiler import compile_plan
 from nlq_platform.text_to_sql.offline.coverage import leftovers
-from nlq_platform.text_to_sql.offline.entities import english_view
+from nlq_platform.text_to_sql.offline.entities import english_view, link_values
 from nlq_platform.text_to_sql.offline.followup import (
     STRONG_MARKERS,
     apply_follow_up,
@@ -129,8 +130,10 @@ def understand_turn(
             f'question not understood: "{question.strip()}" follows up on an earlier question, '
             "and this conversation has no answered one yet — ask it as a whole question"
         )
-        if STRONG_MARKERS.search(question):
-            raise nothing_to_follow
+        if STRONG_MARKERS.search(question) or (
+            (history or _HOW_ABOUT.search(question)) and _leans_on_context(question, catalog)
+        ):
+            raise nothing_to_follow  # "staging은 어때?" after a refused question: nothing to change
         try:
             plan, default = understand(question, catalog)
         except NotUnderstood as exc:
@@ -154,6 +157,18 @@ def understand_turn(
     return plan, None, changed.format(changes=" · ".join(changes))
 
 
+#: "staging은 어때?", "그 서비스는요?": asking about something as against what came before
+_HOW_ABOUT = re.compile(r"어때|어떤가요|(?:는|은)요\s*\??\s*$")
+
+
+def _leans_on_context(question: str, catalog: dict[str, list[str]]) -> bool:
+    """ "staging은 어때?", "sync_stock job만", "시간별로": nothing to count or list of its own — no
+    subject word and no error type or event named — so it means the question before it."""
+    if has_subject(question):
+        return False
+    return not any(m.column in ("error_type", "message") for m in link_values(question, catalog))
+
+
 def _names_its_window(question: str) -> bool:
     """ "지난 24시간 …", "in total", "the last time": the question settles its own window."""
     view = english_view(question)
@@ -171,7 +186,7 @@ def _standalone(
         return exc
     _bind(plan, bound)
     if bound:  # "그 서비스의 에러": that group of the last answer, in its window and conditions
-        if parse_window(question) is None and previous.window is not None:
+        if not _names_its_window(question):  # no window before (a trace's whole life): none now
             plan.window, default = previous.window, None
         grouped = set(plan.dimensions) | {c for c in plan.columns}
         for f in previous.filters:

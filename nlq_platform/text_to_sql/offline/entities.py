@@ -18,7 +18,7 @@ from nlq_platform.text_to_sql.offline.lexicon import DIMENSION_NOUNS
 #: Korean (and a few English) domain words → the English words values are spelled with.
 GLOSSARY: dict[str, str] = {
     "결제": "payment", "지불": "payment", "주문": "order", "로그인": "login", "인증": "authentication",
-    "검색": "search", "재고": "inventory", "장바구니": "cart", "카트": "cart", "상품": "products",
+    "검색": "search", "재고": "inventory", "인벤토리": "inventory", "장바구니": "cart", "카트": "cart", "상품": "products",
     "제품": "products", "체크아웃": "checkout", "타임아웃": "timeout", "시간 초과": "timeout",
     "시간초과": "timeout", "데이터베이스 연결": "database connection", "db 연결": "database connection",
     "디비 연결": "database connection", "db connection": "database connection",

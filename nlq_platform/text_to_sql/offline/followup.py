@@ -90,12 +90,12 @@ _DEMONSTRATIVE = re.compile(
     re.IGNORECASE,
 )
 _OLDEST_FIRST = re.compile(
-    r"오래된\s*(?:것|거|세션|항목)?\s*(?:부터|순)|예전\s*순|과거\s*순|오름차순|적은\s*순|낮은\s*순|작은\s*순|빠른\s*순"
+    r"오래된\s*(?:것|거|세션|항목|시간|날)?\s*(?:부터|순)|예전\s*순|과거\s*순|오름차순|적은\s*순|낮은\s*순|작은\s*순|빠른\s*순"
     r"|\b(?:oldest|earliest)(?:\s+[a-z]+)?\s+first\b|\bascending\b|\basc\b|\bfewest\s+first\b|\blowest\s+first\b",
     re.IGNORECASE,
 )
 _NEWEST_FIRST = re.compile(
-    r"(?:최신|최근)\s*(?:것|거|세션|항목)?\s*(?:부터|순)|내림차순|많은\s*순|높은\s*순|큰\s*순|느린\s*순"
+    r"(?:최신|최근)\s*(?:것|거|세션|항목|시간|날)?\s*(?:부터|순)|내림차순|많은\s*순|높은\s*순|큰\s*순|느린\s*순"
     r"|\b(?:newest|latest|most\s+recent)(?:\s+[a-z]+)?\s+first\b|\bdescending\b|\bdesc\b|\b(?:most|highest)\s+first\b",
     re.IGNORECASE,
 )
@@ -340,6 +340,9 @@ def change_window(plan: Plan, delta: Delta) -> str | None:
     """A window named in the follow-up replaces the previous one ("same for the last 7 days")."""
     if delta.window is None:
         return None
+    for inner in (f.value for f in plan.filters if isinstance(f.value, Plan)):
+        if inner.window == plan.window:  # "traces whose front end …" in the same window: it moves too
+            inner.window = delta.window
     plan.window = delta.window
     return delta.window.text or "window"
 

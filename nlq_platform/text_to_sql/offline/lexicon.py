@@ -298,6 +298,8 @@ MINIMUM = re.compile(
 MOST = words(
     "가장 많",
     "제일 많",
+    "가장 자주",
+    "제일 자주",
     "많이 발생",
     "most",
     "top",

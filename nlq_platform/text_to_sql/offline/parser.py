@@ -791,6 +791,14 @@ def _compared_column(text: str, by_column: dict[str, list[Mention]], dims: list[
     return None
 
 
+def _ranks_errors(plan: Plan, primary: Measure, text: str) -> bool:
+    """A ranking of error types ("which errors happened most, top 5") says how many users each
+    hit — triage needs the reach; a plain breakdown by type shows only its counts."""
+    if plan.dimensions != ["error_type"] or primary.kind != "count" or plan.has_filter("user_id"):
+        return False  # one user's errors: the reach is that user
+    return plan.limit is not None or _top_n(text) is not None or lx.MOST.search(text) is not None
+
+
 def _conventions(plan: Plan, primary: Measure, text: str, by_column: dict[str, list[Mention]]) -> None:
     """Companion measures and filters that make an analysis complete (the engine's house style)."""
     dims = plan.dimensions
@@ -802,8 +810,8 @@ def _conventions(plan: Plan, primary: Measure, text: str, by_column: dict[str, l
         ]
     if primary.column == "duration_ms":
         plan.add_filter("duration_ms", "not_null")
-    if dims == ["error_type"] and primary.kind == "count" and not plan.has_filter("user_id"):
-        plan.measures.append(Measure("count_distinct", "affected_users", "user_id"))  # not of one user
+    if _ranks_errors(plan, primary, text):
+        plan.measures.append(Measure("count_distinct", "affected_users", "user_id"))
     if "user_id" in dims:
         plan.add_filter("user_id", "not_null")
         if primary.kind == "count":

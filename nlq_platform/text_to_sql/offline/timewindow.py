@@ -42,7 +42,8 @@ _RELATIVE = re.compile(
 )
 # "지난 시간", "last hour", "past day", "this week" (no number)
 _SINGLE = re.compile(
-    r"(?:지난|최근|last|past|this|previous|preceding|prior|trailing|latest|most recent|recent)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])",
+    r"(?:지난|최근|last|past|this|previous|preceding|prior|trailing|latest|most recent|recent)\s*(?P<unit>hour|day|week|시간|하루|주|일주일)(?![a-z])"
+    r"(?!s?\s*(?:first|on top|부터|순으로|순서))",  # "latest hour first", "최근 시간부터": an order
     re.IGNORECASE,
 )
 
@@ -106,7 +107,9 @@ def tidy_length(minutes: int) -> tuple[int, str]:
 
 @dataclass(frozen=True)
 class Bucket:
-    """A time bucket: ``unit`` for DATE_TRUNC, and ``minutes`` > 1 for 5-/10-/15-minute buckets."""
+    """A time bucket: ``unit`` for DATE_TRUNC, and ``minutes`` > 1 for several units per bucket —
+    5-/10-/15-minute buckets, or 6-hour ones when ``unit`` is hour (a count of units, despite the
+    name, kept for the conversation files that store it)."""
 
     unit: str  # minute, hour, day, week
     minutes: int = 1
@@ -217,6 +220,16 @@ _N_MINUTE_BUCKET = re.compile(
     rf"|(?<![a-z0-9])(?P<n3>{_MINUTE_COUNT})\s*-\s*min(?:ute)?",
     re.IGNORECASE,
 )
+_HOUR_COUNT = r"\d+|two|three|four|six|eight|twelve|두|세|네|여섯|열두"
+#: "6시간 단위", "every 6 hours", "3-hour buckets": buckets of several hours
+_N_HOUR_BUCKET = re.compile(
+    rf"(?<![a-z0-9])(?P<n>{_HOUR_COUNT})\s*(?:시간|-?\s*hours?|h)\s*{_BUCKET_NOUN}"
+    rf"|(?:every|per|each|by)\s+(?P<n2>{_HOUR_COUNT})\s*-?\s*hours?(?![a-z])"
+    rf"|(?<![a-z0-9])(?P<n3>{_HOUR_COUNT})\s*-\s*hour(?![a-z])(?!\s*(?:windows?|periods?|span))",
+    re.IGNORECASE,
+)
+_HOUR_WORDS = {"two": 2, "three": 3, "four": 4, "six": 6, "eight": 8, "twelve": 12,
+               "두": 2, "세": 3, "네": 4, "여섯": 6, "열두": 12}  # fmt: skip
 _MINUTE_WORDS = {"five": 5, "ten": 10, "fifteen": 15, "twenty": 20, "thirty": 30, "다섯": 5, "열": 10}
 
 
@@ -255,6 +268,21 @@ def series_bucket(window: Window | None) -> Bucket:
     return Bucket("week", by_default=True)
 
 
+def _hour_bucket(lowered: str) -> Bucket | None:
+    """ "6시간 단위", "every 6 hours": buckets of several hours (one hour is "hourly"; "the 6-hour
+    window" is a length, not a bucket)."""
+    match = _N_HOUR_BUCKET.search(lowered)
+    if match is None or _SPAN_NOUN.search(match.group(0)):
+        return None
+    token = match.group("n") or match.group("n2") or match.group("n3")
+    count = int(token) if token.isdigit() else _HOUR_WORDS[token]
+    if count <= 1 or (count % 24 == 0 and count != 24):
+        return None
+    if count == 24:
+        return Bucket("day", text=match.group(0))
+    return Bucket("hour", minutes=count, text=match.group(0))
+
+
 def parse_bucket(question: str) -> Bucket | None:
     """The time bucket a question groups by ("5분 단위", "hourly"), or None."""
     lowered = re.sub(r"\b(per|by|each|every)-(?=[a-z])", r"\1 ", question.lower())  # "per-hour"
@@ -267,8 +295,20 @@ def parse_bucket(question: str) -> Bucket | None:
         if minutes in (60,):
             return Bucket("hour", text=match.group(0))
         return Bucket("minute", minutes=max(1, minutes), text=match.group(0))
+    hours = _hour_bucket(lowered)
+    if hours is not None:
+        return hours
     for pattern, bucket in _BUCKET_WORDS:
         found = pattern.search(lowered)
         if found:
             return Bucket(bucket.unit, bucket.minutes, text=found.group(0))
     return None
+
+
+def blank_lengths(text: str) -> str:
+    """``text`` with every length of time blanked ("last 24 hours", "5분 단위", "every 10 min"),
+    so what is left of its numbers is not a window's or a bucket's."""
+    lowered = text.lower()
+    for pattern in (_RELATIVE, _N_MINUTE_BUCKET, _N_HOUR_BUCKET):
+        lowered = pattern.sub(lambda m: " " * len(m.group(0)), lowered)
+    return lowered
