@@ -132,6 +132,13 @@ def test_the_catalog_keeps_rare_event_names_but_not_template_instances(seeded: S
     assert rare and not any(re.search(r"\d", m) for m in rare)
 
 
+def test_the_catalog_keeps_the_fixed_starts_of_varying_messages(seeded: Seeded) -> None:
+    """ "slow page render: /cart …", "job finished: sync_stock …": templates of several words."""
+    templates = {v["value"] for v in seeded.catalog["logs"]["message_template"]}
+    assert {"slow page render", "job finished", "job started"} <= templates
+    assert all(" " in t and not re.search(r"\d", t) for t in templates)
+
+
 async def _validate(seeded: Seeded, examples: list[Example], **kw: Any) -> list[Example]:
     conn = await asyncpg.connect(seeded.reader_dsn)
     try:

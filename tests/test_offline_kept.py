@@ -152,3 +152,30 @@ def test_without_duplicates_is_not_a_negation() -> None:
 def test_a_negation_is_not_a_typo() -> None:
     with pytest.raises(NotUnderstood, match='"never'):
         understand("how many errors were never retried", CATALOG)
+
+
+TEMPLATES = {**CATALOG, "message_template": ["job finished", "slow page render", "slow request"]}
+
+
+@pytest.mark.parametrize(
+    ("question", "present", "absent"),
+    [
+        (
+            "Which pages raised 'slow page render' warnings this week, and how many each?",
+            ["message LIKE '%slow page render%'", "GROUP BY path"],
+            ["duration_ms"],  # its "slow" is the event's name, not a latency question
+        ),
+        (
+            "최근7일 페이지별 slow page render 경고 건수",
+            ["message LIKE '%slow page render%'"],
+            ["duration_ms"],
+        ),
+        ("how many job finished logs per job in the last day", ["message LIKE '%job finished%'"], []),
+        # a template of grammar words only is the grammar: slow requests are a latency question
+        ("how many slow requests over 1 s in the last hour", ["duration_ms > 1000"], ["message LIKE"]),
+    ],
+)
+def test_a_message_template_names_its_rows(question: str, present: list[str], absent: list[str]) -> None:
+    plan, _ = understand(question, TEMPLATES)
+    sql = compile_plan(plan)
+    assert all(p in sql for p in present) and not any(a in sql for a in absent), sql

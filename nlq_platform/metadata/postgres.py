@@ -48,6 +48,8 @@ MESSAGE_MIN_COUNT = 20
 #: a message without digits is an event name from its second occurrence ("worker restarted by
 #: supervisor"); with digits it is a template's instance ("GET /api/v1/inventory 200 (46.9 ms)")
 EVENT_MIN_COUNT = 2
+#: a message start is a template when at least this many different messages follow it
+TEMPLATE_MIN_VARIANTS = 3
 
 
 async def fetch_table(conn: asyncpg.Connection, table: str, schema: str = "public") -> Table | None:
@@ -98,7 +100,23 @@ async def fetch_value_catalog(
         catalog.update(await _metadata_values(conn, table))
     if table.column("message") is not None:
         catalog["message"] = await _event_messages(conn, table)
+        catalog["message_template"] = await _message_templates(conn, table)
     return catalog
+
+
+async def _message_templates(conn: asyncpg.Connection, table: Table, limit: int = 50) -> list[dict[str, Any]]:
+    """The fixed starts of messages that vary after a colon ("slow page render: /cart took 3400
+    ms", "job finished: sync_stock …"): each names a kind of event that no single message value
+    does, so "slow page render warnings" can be found."""
+    live = "AND deleted = FALSE" if table.column("deleted") else ""
+    rows = await conn.fetch(
+        f"SELECT split_part(message, ':', 1) AS value, count(*) AS n FROM \"{table.table_id}\" "
+        f"WHERE position(':' IN message) > 3 {live} GROUP BY 1 "
+        f"HAVING count(DISTINCT message) >= {TEMPLATE_MIN_VARIANTS} "
+        "AND split_part(message, ':', 1) ~ '^[A-Za-z][A-Za-z_-]+( [A-Za-z_-]+)+$' "  # words, two or more
+        f"ORDER BY n DESC, 1 LIMIT {int(limit)}"
+    )
+    return [{"value": r["value"], "count": r["n"]} for r in rows]
 
 
 async def _metadata_values(

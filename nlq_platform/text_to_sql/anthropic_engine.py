@@ -198,7 +198,8 @@ def render_value_hints(catalog: Mapping[str, Sequence[str]], limit: int = MAX_HI
         shown = [str(v) for v in list(values)[:limit]]
         if not shown:
             continue
-        line = f"- {column}: " + ", ".join(_sql_literal(v) for v in shown)
+        label = "message starts (match with LIKE 'start:%')" if column == "message_template" else column
+        line = f"- {label}: " + ", ".join(_sql_literal(v) for v in shown)
         if len(values) > limit:
             line += f", … ({len(values) - limit} more)"
         lines.append(line)

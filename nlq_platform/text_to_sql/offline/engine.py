@@ -15,7 +15,7 @@ from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.accounting import unaccounted
 from nlq_platform.text_to_sql.offline.compiler import compile_plan
 from nlq_platform.text_to_sql.offline.coverage import leftovers
-from nlq_platform.text_to_sql.offline.entities import english_view, link_values
+from nlq_platform.text_to_sql.offline.entities import english_view, link_values, without_templates
 from nlq_platform.text_to_sql.offline.followup import (
     STRONG_MARKERS,
     apply_follow_up,
@@ -58,6 +58,7 @@ def understand(question: str, catalog: dict[str, list[str]]) -> tuple[Plan, str 
     shape = unsupported(view, question)
     if shape is not None:
         raise NotUnderstood(f'question not understood: "{shape[0].strip()}" — {shape[1]}')
+    view = without_templates(view, link_values(question, catalog))
     plan = refine(view, parse(question, catalog), catalog)
     plan.corrections = fixes
     lost = unaccounted(view, question, plan, catalog)

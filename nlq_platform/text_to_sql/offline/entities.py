@@ -421,6 +421,38 @@ def _named_beside(column: str, text: str, start: int, end: int) -> bool:
 _last_linked: tuple[str, object, tuple[Mention, ...]] | None = None
 
 
+#: the catalog's fixed starts of varying messages ("slow page render", "job finished"): a named
+#: template keeps the rows whose message holds it
+TEMPLATE = "message_template"
+
+
+def condition_of(mention: Mention) -> tuple[str, str, object]:
+    """(column, op, value) of the rows a named value keeps: equal to it, or — a message
+    template — with a message that holds it."""
+    if mention.column == TEMPLATE:
+        return "message", "like_any", [mention.value]
+    return mention.column, "=", mention.value
+
+
+def without_templates(text: str, mentions: list[Mention]) -> str:
+    """``text`` with the templates it names blanked: "slow page render" is one event, and its
+    "slow" is no latency question."""
+    for mention in mentions:
+        if mention.column == TEMPLATE:
+            text = re.sub(re.escape(mention.text), lambda m: " " * len(m.group(0)), text)
+    return text
+
+
+def _grammar_phrase(value: str) -> bool:
+    """ "slow request": a template made only of words the grammar reads (slow → a duration
+    threshold, request → a backend row) is that grammar, not the template."""
+    from nlq_platform.text_to_sql.offline.coverage import grammar_spans  # coverage builds on this module
+
+    text = value.lower()
+    spans = grammar_spans(text)
+    return all(any(s <= m.start() and m.end() <= e for s, e in spans) for m in re.finditer(r"[a-z]+", text))
+
+
 def link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
     """Every catalog value the question names; longest matches win, no overlaps."""
     global _last_linked
@@ -446,6 +478,8 @@ def _link_values(question: str, catalog: dict[str, list[str]]) -> list[Mention]:
         if column in ("metadata_keys", "metadata_numeric_keys"):  # names of JSONB keys, not values
             continue
         for value in values:
+            if column == TEMPLATE and _grammar_phrase(value):
+                continue
             linked_by_case = (
                 _written_in_capitals(question, value)
                 or _find(value.lower(), glossed)

@@ -23,7 +23,13 @@ from nlq_platform.text_to_sql.engine import NotUnderstood
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.compiler import bucket_alias
 from nlq_platform.text_to_sql.offline.coverage import leftovers
-from nlq_platform.text_to_sql.offline.entities import english_view, link_values, trace_ids, user_ids
+from nlq_platform.text_to_sql.offline.entities import (
+    condition_of,
+    english_view,
+    link_values,
+    trace_ids,
+    user_ids,
+)
 from nlq_platform.text_to_sql.offline.parser import _dimensions, _requested_measures, _top_n, parse
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, plan_from_dict
 from nlq_platform.text_to_sql.offline.reading import filter_words, language_of, measure_words
@@ -301,7 +307,7 @@ def _filters_of(text: str, view: str, catalog: dict[str, list[str]]) -> list[Fil
     except NotUnderstood:
         filters = []
     if not filters:
-        filters = [Filter(m.column, "=", m.value) for m in link_values(text, catalog)]
+        filters = [Filter(*condition_of(m)) for m in link_values(text, catalog)]
         filters += [Filter("user_id", "=", u) for u in user_ids(text)]
         filters += [Filter("trace_id", "=", t) for t in trace_ids(text)]
     if lx.ERROR.search(view) and not any(f.column in ("level", "error_type") for f in filters):

@@ -17,12 +17,15 @@ from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.compiler import bucket_alias, levels_filter
 from nlq_platform.text_to_sql.offline.entities import (
     SPELLED_LEVEL_RANGE,
+    TEMPLATE,
     Mention,
+    condition_of,
     duration_threshold,
     english_view,
     link_values,
     trace_ids,
     user_ids,
+    without_templates,
 )
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
 from nlq_platform.text_to_sql.offline.stopwords import ENGLISH_STOP
@@ -126,6 +129,7 @@ def parse(question: str, catalog: dict[str, list[str]]) -> Plan:
     window = parse_window(question)
     bucket = parse_bucket(question)
     mentions = link_values(question, catalog)
+    text = without_templates(text, mentions)
     users, traces = user_ids(question), trace_ids(question)
     threshold = duration_threshold(question)
 
@@ -489,13 +493,13 @@ def _traces_crossing(
     inner = Plan(columns=["trace_id"], window=window)
     for side in sides:  # "웹앱(프론트)에서 시작된": the starting side's service and type together
         if side is not failing and not inner.has_filter(side.column):
-            inner.add_filter(side.column, "=", side.value)
+            inner.add_filter(*condition_of(side))
     inner.add_filter("trace_id", "not_null")
     plan.window = window
     plan.measures = [Measure("count_distinct", "traces", "trace_id")]
     plan.add_filter("trace_id", "in subquery", inner)
     if failing is not None:
-        plan.add_filter(failing.column, "=", failing.value)
+        plan.add_filter(*condition_of(failing))
         plan.add_filter("level", "=", "ERROR")
     plan.notes.append("traces across sides")
     return plan
@@ -772,7 +776,9 @@ def _apply_mentions(plan: Plan, by_column: dict[str, list[Mention]], skip: set[s
         if column in skip:
             continue
         values = list(dict.fromkeys(m.value for m in found))
-        if len(values) == 1:
+        if column == TEMPLATE:  # "slow page render warnings": messages holding any of them
+            plan.add_filter("message", "like_any", values)
+        elif len(values) == 1:
             plan.add_filter(column, "=", values[0])
         else:
             plan.add_filter(column, "in", values)

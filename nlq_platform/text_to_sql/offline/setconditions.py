@@ -17,6 +17,7 @@ from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.entities import (
     CASE_SENSITIVE,
     Mention,
+    condition_of,
     link_values,
     trace_ids,
     user_ids,
@@ -113,7 +114,7 @@ def sides_of(view: str, positioned: list[tuple[int, int, Mention]]) -> list[Side
 
 def _side_conditions(view: str, side: Side) -> tuple[Filter, ...]:
     """A side's values as conditions; "a backend error" also means the row is an error."""
-    conditions = [Filter(m.column, "=", m.value) for m in side.mentions]
+    conditions = [Filter(*condition_of(m)) for m in side.mentions]
     named_error = side.columns() & {"error_type", "level"}
     if not named_error and lx.ERROR.search(view[side.start : side.end + 8]):
         conditions.append(Filter("level", "=", "ERROR"))
@@ -164,7 +165,7 @@ def groups_with_rows_of_each_kind(view: str, plan: Plan, catalog: Catalog) -> bo
         if f.column not in side_columns and not f.op.endswith("subquery") and f.column != "trace_id"
     ]
     inner = Plan(
-        filters=kept + [Filter(m.column, "=", m.value) for _, _, m in qualifiers],
+        filters=kept + [Filter(*condition_of(m)) for _, _, m in qualifiers],
         window=plan.window,
         dimensions=[subject],
         columns=[subject],
