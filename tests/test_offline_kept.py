@@ -179,3 +179,21 @@ def test_a_message_template_names_its_rows(question: str, present: list[str], ab
     plan, _ = understand(question, TEMPLATES)
     sql = compile_plan(plan)
     assert all(p in sql for p in present) and not any(a in sql for a in absent), sql
+
+
+@pytest.mark.parametrize(
+    ("question", "answered"),
+    [
+        ("how many slow requests in the last hour", False),
+        ("느린 요청 몇 건이야 최근 1시간", False),
+        ("slow requests over 2 seconds in the last hour", True),
+        ("가장 느린 엔드포인트 5개", True),
+        ("requests slower than 1s today", True),
+    ],
+)
+def test_slowness_needs_a_measure_of_it(question: str, answered: bool) -> None:
+    if answered:
+        understand(question, CATALOG)
+    else:
+        with pytest.raises(NotUnderstood, match="how slow"):
+            understand(question, CATALOG)

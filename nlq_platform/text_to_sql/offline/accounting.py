@@ -438,6 +438,30 @@ def negation_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> 
     ).strip(), "a negation was asked, and the offline engine did not find what it excludes"
 
 
+#: slowness asked of rows: "slow requests", "느린 요청" ("slowest", "slower than 1 s" rank or compare)
+_SLOW_ROWS = re.compile(r"(?<![a-z])(?:slow|sluggish)(?![a-z])|느린|굼뜬|오래\s*걸린", re.IGNORECASE)
+
+
+def slowness_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "how many slow requests": slow must be measured — a duration threshold, a statistic of a
+    duration or an order by one; a count of every request answers another question."""
+    match = _SLOW_ROWS.search(view)
+    if match is None:
+        return None
+    durations = {"duration_ms", *(f"metadata.{k}" for k in catalog.get("metadata_numeric_keys", []))}
+    if any(f.column in durations and f.op in (">", ">=") for f in _conditions(plan)):
+        return None
+    if any(m.column in durations and m.kind != "count" for m in plan.measures):
+        return None
+    if plan.having is not None and plan.having[0].column in durations:
+        return None
+    if any(key.endswith(("duration_ms", "_ms")) for key, _ in plan.order):
+        return None
+    return match.group(
+        0
+    ), "slowness was asked, and the offline engine did not find how slow (name a threshold, e.g. over 1 s)"
+
+
 def every_number_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
     """ "users with errors on at least three different days", "두 종류 이상 기기": a number the
     question names (outside its lengths of time and its catalog values) must be one the plan
@@ -479,6 +503,7 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     every_value_is_kept,
     flow_is_kept,
     negation_is_kept,
+    slowness_is_kept,
     every_number_is_kept,
 )
 
