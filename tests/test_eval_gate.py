@@ -86,6 +86,7 @@ BLIND_FLOORS = {
     "blind_intents6": (55, 7),  # first sight 29 · 32 · 19
     "blind_intents7": (32, 16),  # first sight 24 · 37 · 19
     "blind_intents8": (19, 18),  # first sight 21 · 43 · 16; sealed
+    "blind_intents9": (23, 18),  # first sight 26 · 38 · 16
 }
 
 
