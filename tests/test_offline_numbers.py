@@ -95,3 +95,49 @@ def test_words_before_a_key_in_parentheses_describe_it() -> None:
         "inventory-worker job 실행 시간(elapsed_ms) 평균이 최근 24시간 동안 얼마였어?", CATALOG
     )
     assert "AVG(CAST((metadata ->> 'elapsed_ms') AS DECIMAL))" in compile_plan(plan)
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        (
+            "Which browser and device combinations has user_42 used so far, and in how many sessions each?",
+            "how many sessions",
+        ),
+        ("user_42는 지금까지 어떤 브라우저랑 기기로 들어왔어? 조합별 세션 수도", "세션 수"),
+        (
+            "What share of web-app sessions came from mobile versus desktop over the past week? Counts and percentages.",
+            "share",
+        ),
+        ("how long does a session last on average, per device type? last 24 hours", "session last"),
+        ("Give me the 7-day funnel in sessions: sessions that saw /products, /cart, /checkout", "funnel"),
+    ],
+)
+def test_what_was_counted_or_measured_is_kept(question: str, words: str) -> None:
+    with pytest.raises(NotUnderstood, match=words):
+        understand(question, CATALOG)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "On the /products page, how many user actions of each type were there in the last 24 hours?",
+        "How many times users submitted on the /checkout page in the last 24 hours?",
+        "how many sessions had errors in the last hour",
+        "모바일이랑 데스크톱 비중, 기기별 건수로 최근 7일",  # the share shown by its counts
+    ],
+)
+def test_counts_of_rows_and_of_things_are_told_apart(question: str) -> None:
+    understand(question, CATALOG)
+
+
+def test_a_listing_shows_the_jsonb_keys_it_names() -> None:
+    catalog = {**CATALOG, "metadata_keys": [*CATALOG["metadata_keys"], "amount"]}
+    catalog["metadata_numeric_keys"] = [*CATALOG["metadata_numeric_keys"], "amount"]
+    catalog["error_type"] = [*CATALOG["error_type"], "PaymentDeclinedError"]
+    plan, _ = understand(
+        "Show me the ten latest PaymentDeclinedErrors: time, user, amount and message.", catalog
+    )
+    assert compile_plan(plan).startswith(
+        "SELECT created_at, user_id, CAST((metadata ->> 'amount') AS DECIMAL) AS amount, message FROM logs"
+    )

@@ -226,6 +226,12 @@ def ranking_has_groups(view: str, question: str, plan: Plan, catalog: Catalog) -
     return match.group(0), "a ranking was asked, and the offline engine did not find what to rank"
 
 
+#: the means of an answer: "건수로", "in counts", "as counts" (the share shown by its counts)
+_BY_COUNTS = re.compile(
+    r"(?:건수|개수|횟수|수)\s*(?:로|으로)(?![가-힣])|(?<![a-z])(?:in|as|by)\s+(?:raw\s+)?counts?(?![a-z])"
+)
+
+
 def ratio_is_computed(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
     """ "비율이 몇 %야?", "what percentage of requests": a share needs a rate or share measure;
     a plain count of the part answers another question."""
@@ -236,7 +242,7 @@ def ratio_is_computed(view: str, question: str, plan: Plan, catalog: Catalog) ->
         return None
     if match.group(0) == "%" and any(m.kind == "percentile" for m in plan.measures):
         return None  # "95%·99% 지점": percentiles
-    if plan.dimensions and lx.COUNT.search(view):
+    if plan.dimensions and _BY_COUNTS.search(view):
         return None  # "모바일이랑 데스크톱 비중, 기기별 건수로": the breakdown's counts show it
     return match.group(0), "a ratio or percentage was asked, and the offline engine would give a count"
 
@@ -462,6 +468,76 @@ def slowness_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> 
     ), "slowness was asked, and the offline engine did not find how slow (name a threshold, e.g. over 1 s)"
 
 
+#: "how many sessions", "number of users", "세션 수", "사용자 몇 명": a count of those things
+_COUNTED = {
+    "session_id": r"sessions?|세션",
+    "user_id": r"users?|사용자|유저|고객",
+    "trace_id": r"traces?|트레이스",
+}
+
+
+_MODIFIER = r"(?:different|distinct|unique|individual|affected|separate|web|web-app|mobile|desktop|production|staging|frontend|backend|[a-z]+-api)"
+
+
+def counted_thing_is_counted(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "in how many sessions each", "조합별 세션 수": the things named after a count word must be
+    what the plan counts (distinct), groups or lists; a count of rows answers another question."""
+    for column, noun in _COUNTED.items():
+        match = re.search(
+            rf"(?<![a-z])(?:how many|number of|count of|count the)\s+(?:{_MODIFIER}\s+)?(?:{noun})(?![a-z])"
+            r"(?!\s*(?:actions?|sessions?|logs?|events?|clicks?|ids?|agents?|names?)(?![a-z]))"  # "user actions"
+            rf"|(?:{noun})\s*(?:의\s*)?(?:수|개수|숫자)(?:도|와|과|랑|는|가|를)?(?![가-힣])",
+            view,
+        )
+        if match is None or plan.is_listing:
+            continue
+        inner = [plan, *([plan.source] if plan.source else [])]
+        counted = {
+            m.column for p in inner for m in p.measures if m.kind in ("count_distinct", "share", "rate")
+        }
+        grouped = {d for p in inner for d in p.dimensions}
+        if plan.having is not None:
+            grouped |= set(plan.dimensions)
+        if column in counted or column in grouped or any(m.kind == "count_distinct" for m in plan.measures):
+            continue
+        return match.group(
+            0
+        ), f"a count of {column.removesuffix('_id')}s was asked, and the offline engine would count rows"
+    return None
+
+
+_LASTS = re.compile(
+    r"(?<![a-z])(?:sessions?|traces?)\b[^.?!]{0,40}?(?<![a-z])(?:last|lasts|length|take|takes|took|long)(?![a-z])"
+    r"|(?:세션|트레이스|trace)\s*(?:의\s*)?(?:길이|지속\s*시간|체류\s*시간)",
+    re.IGNORECASE,
+)
+
+
+def duration_is_of_requests(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "how long does a session last", "세션 길이": a session's or trace's length (first to last
+    log) is not a request's duration_ms; answered with request latency, it is another question."""
+    match = _LASTS.search(view)
+    if match is None or lx.REQUESTS.search(view):
+        return None
+    if not any(m.column == "duration_ms" for m in plan.measures):
+        return None
+    return match.group(
+        0
+    ), "the length of a session or trace (first to last log) is not supported by the offline engine yet"
+
+
+_FUNNEL = re.compile(r"(?<![a-z])funnels?(?![a-z])|퍼널|깔때기", re.IGNORECASE)
+
+
+def funnel_has_steps(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
+    """ "the funnel: sessions that saw /products, /cart, /checkout": a number per step — one
+    count of rows at any step answers another question."""
+    match = _FUNNEL.search(view)
+    if match is None or plan.is_listing or plan.dimensions or plan.requires or len(plan.measures) >= 2:
+        return None
+    return match.group(0), "a funnel (a count per step) was asked, and the offline engine found one number"
+
+
 def every_number_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
     """ "users with errors on at least three different days", "두 종류 이상 기기": a number the
     question names (outside its lengths of time and its catalog values) must be one the plan
@@ -504,6 +580,9 @@ RULES: tuple[Callable[[str, str, Plan, Catalog], Refusal | None], ...] = (
     flow_is_kept,
     negation_is_kept,
     slowness_is_kept,
+    counted_thing_is_counted,
+    duration_is_of_requests,
+    funnel_has_steps,
     every_number_is_kept,
 )
 

@@ -205,7 +205,7 @@ def select(plan: Plan) -> exp.Select:
     outputs: list[exp.Expression] = []
     group: list[str] = []
     if plan.is_listing:
-        outputs = [exp.column(c) for c in plan.columns]
+        outputs = [dimension(c, plan.numeric_keys)[0] if "." in c else exp.column(c) for c in plan.columns]
         group = list(plan.dimensions)  # "which users hit both …": the groups a HAVING keeps
     else:
         if plan.bucket is not None:

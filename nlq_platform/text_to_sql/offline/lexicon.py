@@ -545,7 +545,8 @@ FIRST_LAST = re.compile(
     + r"|(?<![a-z])(?:start|begin|beginning|started|began|first)(?:\s*\([^)]*\))?\s*(?:and|&|/|,|to)\s*"
     r"(?:end|ending|ended|finish|finished|last)(?![a-z])"
     r"|(?<![a-z])min(?:imum)?\s*\(?\s*created_at\s*\)?.{0,40}max(?:imum)?\s*\(?\s*created_at"
-    r"|(?:첫|처음|최초)\s*\S{0,6}\s*(?:시각|시간).{0,20}(?:마지막|최종|끝)\s*\S{0,6}\s*(?:시각|시간)",
+    r"|(?:첫|처음|최초)\s*\S{0,6}\s*(?:시각|시간).{0,20}(?:마지막|최종|끝)\s*\S{0,6}\s*(?:시각|시간)"
+    r"|(?:처음|최초)\s*[,·]\s*(?:마지막|최종)",  # "처음, 마지막으로 보인 시각"
     re.IGNORECASE,
 )
 HOW_LONG = words(

@@ -259,6 +259,8 @@ def columns_as_named(view: str, plan: Plan, catalog: Catalog) -> bool:
     if not plan.is_listing:
         return False
     words = {w: column for column, ws in _COLUMN_WORDS.items() for w in ws}
+    for key in catalog.get("metadata_keys", []):  # "time, user, amount and message": JSONB keys too
+        words.setdefault(key, f"metadata.{key}")
     noun = lx.alternation(words)
     listed = re.search(
         rf"(?:with|showing|including|:|give me (?:its|their)|—|-)\s*((?:(?:the|its|their)\s+)?(?:{noun})s?(?:{lx.LIST_SEPARATOR}(?:(?:the|its|their)\s+)?(?:{noun})s?)+)"
