@@ -476,6 +476,7 @@ _COUNTED = {
 }
 
 
+_TRACE_LEVEL = re.compile(r"(?<![a-z])trace\s+level(?![a-z])")
 _MODIFIER = r"(?:different|distinct|unique|individual|affected|separate|web|web-app|mobile|desktop|production|staging|frontend|backend|[a-z]+-api)"
 
 
@@ -491,6 +492,8 @@ def counted_thing_is_counted(view: str, question: str, plan: Plan, catalog: Cata
         )
         if match is None or plan.is_listing:
             continue
+        if column == "trace_id" and _TRACE_LEVEL.search(view):
+            continue  # "INFO and below" read as TRACE, DEBUG, INFO: the level, not traces
         inner = [plan, *([plan.source] if plan.source else [])]
         counted = {
             m.column for p in inner for m in p.measures if m.kind in ("count_distinct", "share", "rate")
