@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline import numbers, setconditions
 from nlq_platform.text_to_sql.offline.entities import Mention, key_threshold, link_values
-from nlq_platform.text_to_sql.offline.plan import Filter, Plan
+from nlq_platform.text_to_sql.offline.plan import Plan, conditions
 from nlq_platform.text_to_sql.offline.timewindow import relative_windows
 
 Refusal = tuple[str, str]  # (the words, why the plan does not answer them)
@@ -355,26 +355,10 @@ def both_values_are_kept(view: str, question: str, plan: Plan, catalog: Catalog)
     return match.group(0), "groups having each of two values are not supported by the offline engine yet"
 
 
-def _conditions(plan: Plan) -> Iterator[Filter]:
-    """Every condition of the plan: its filters, its measures' and threshold's, its inner plans'."""
-    yield from plan.filters
-    for measure in plan.measures:
-        yield from measure.where
-    if plan.having is not None:
-        yield from plan.having[0].where
-    for conditions, _ in plan.requires:
-        yield from conditions
-    for condition in plan.filters:
-        if isinstance(condition.value, Plan):
-            yield from _conditions(condition.value)
-    if plan.source is not None:
-        yield from _conditions(plan.source)
-
-
 def _plan_values(plan: Plan) -> set[str]:
     """Every value the plan compares with, lowercased (LIKE patterns without their %)."""
     found: set[str] = set()
-    for condition in _conditions(plan):
+    for condition in conditions(plan):
         values = condition.value if isinstance(condition.value, list | tuple) else [condition.value]
         found.update(v.lower().strip("%") for v in values if isinstance(v, str))
     return found
@@ -382,7 +366,7 @@ def _plan_values(plan: Plan) -> set[str]:
 
 def _patterns(plan: Plan) -> set[str]:
     """The texts the plan looks for inside values (``like_any``): "checkout" keeps /checkout."""
-    return {v.lower() for f in _conditions(plan) if f.op == "like_any" for v in f.value}
+    return {v.lower() for f in conditions(plan) if f.op == "like_any" for v in f.value}
 
 
 def _glossed_beside_a_kept_value(mention: Mention, question: str, plan: Plan) -> bool:
@@ -391,7 +375,7 @@ def _glossed_beside_a_kept_value(mention: Mention, question: str, plan: Plan) ->
     written = re.search(rf"(?<![a-z]){re.escape(mention.text)}", question.lower()) is not None
     if written:
         return False
-    return any(f.column == mention.column and f.op in ("=", "in") for f in _conditions(plan))
+    return any(f.column == mention.column and f.op in ("=", "in") for f in conditions(plan))
 
 
 def every_value_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> Refusal | None:
@@ -455,7 +439,7 @@ def slowness_is_kept(view: str, question: str, plan: Plan, catalog: Catalog) -> 
     if match is None:
         return None
     durations = {"duration_ms", *(f"metadata.{k}" for k in catalog.get("metadata_numeric_keys", []))}
-    if any(f.column in durations and f.op in (">", ">=") for f in _conditions(plan)):
+    if any(f.column in durations and f.op in (">", ">=") for f in conditions(plan)):
         return None
     if any(m.column in durations and m.kind != "count" for m in plan.measures):
         return None

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from nlq_platform.text_to_sql.offline import lexicon as lx
-from nlq_platform.text_to_sql.offline.plan import Filter, Plan
+from nlq_platform.text_to_sql.offline.plan import Plan, conditions
 from nlq_platform.text_to_sql.offline.timewindow import Bucket, TimePoint, Window, blank_lengths
 
 #: digits standing alone: not inside a word, a version, a date or a clock time ("p95", "v1",
@@ -92,9 +92,9 @@ def plan_numbers(plan: Plan) -> set[float]:
         for measure in [*plan_.measures, *([plan_.having[0]] if plan_.having else [])]:
             if measure.fraction is not None:
                 found.update({round(measure.fraction * 100, 6), measure.fraction})
-        for condition in _conditions(plan_):
-            found.update(_values(condition.value))
         found.update(_lengths(plan_.window, plan_.bucket))
+    for condition in conditions(plan):
+        found.update(_values(condition.value))
     return found
 
 
@@ -110,16 +110,6 @@ def _plans(plan: Plan) -> Iterator[Plan]:
     for condition in plan.filters:
         if isinstance(condition.value, Plan):
             yield from _plans(condition.value)
-
-
-def _conditions(plan: Plan) -> Iterator[Filter]:
-    yield from plan.filters
-    for measure in plan.measures:
-        yield from measure.where
-    if plan.having is not None:
-        yield from plan.having[0].where
-    for conditions, _ in plan.requires:
-        yield from conditions
 
 
 def _values(value: object) -> Iterator[float]:

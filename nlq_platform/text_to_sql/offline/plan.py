@@ -10,6 +10,7 @@ is a plan inside the plan, so every value is quoted by construction.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -83,6 +84,22 @@ class Plan:
         candidate = Filter(column, op, value)
         if candidate not in self.filters:
             self.filters.append(candidate)
+
+
+def conditions(plan: Plan) -> Iterator[Filter]:
+    """Every condition of the plan: its filters, its measures' and threshold's, its inner plans'."""
+    yield from plan.filters
+    for measure in plan.measures:
+        yield from measure.where
+    if plan.having is not None:
+        yield from plan.having[0].where
+    for required, _ in plan.requires:
+        yield from required
+    for condition in plan.filters:
+        if isinstance(condition.value, Plan):
+            yield from conditions(condition.value)
+    if plan.source is not None:
+        yield from conditions(plan.source)
 
 
 def group_noun(column: str) -> str:
