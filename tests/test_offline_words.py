@@ -27,6 +27,14 @@ from tests.test_offline_kept import CATALOG
             "Day by day over the past week, how many checkouts completed and what was the sum of their cart_total?",
             "DATE_TRUNC('DAY', created_at) AS day, COUNT(*) AS count, SUM(CAST((metadata ->> 'cart_total') AS DECIMAL))",
         ),
+        (
+            "Hi! Could you pull how many checkouts completed in the last 24 hours and the total of their cart_total?",
+            "SELECT COUNT(*) AS count, SUM(CAST((metadata ->> 'cart_total') AS DECIMAL))",
+        ),
+        (
+            "최근 24시간 결제 완료(checkout_completed)가 몇 건이고 cart_total 합계는 얼마야?",
+            "SELECT COUNT(*) AS count, SUM(CAST((metadata ->> 'cart_total') AS DECIMAL))",
+        ),
         ("average load_ms per hour over the last day", "GROUP BY hour ORDER BY hour ASC"),
         (
             "What percentage of payment-api requests in the last day came from production?",

@@ -15,7 +15,7 @@ from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.accounting import unaccounted
 from nlq_platform.text_to_sql.offline.compiler import compile_plan
 from nlq_platform.text_to_sql.offline.coverage import leftovers
-from nlq_platform.text_to_sql.offline.entities import english_view, link_values, without_templates
+from nlq_platform.text_to_sql.offline.entities import TEMPLATE, english_view, link_values, without_templates
 from nlq_platform.text_to_sql.offline.followup import (
     STRONG_MARKERS,
     apply_follow_up,
@@ -167,7 +167,7 @@ def _leans_on_context(question: str, catalog: dict[str, list[str]]) -> bool:
     subject word and no error type or event named — so it means the question before it."""
     if has_subject(question):
         return False
-    return not any(m.column in ("error_type", "message") for m in link_values(question, catalog))
+    return not any(m.column in ("error_type", "message", TEMPLATE) for m in link_values(question, catalog))
 
 
 def _names_its_window(question: str) -> bool:

@@ -348,14 +348,14 @@ def _statistic(kind: str, key: str) -> Measure:
     return Measure(kind, f"{kind}_{key}", column)
 
 
-_AND = re.compile(r"랑|이랑|와|과|및|하고|,|(?<![a-z])(?:and|plus|with)(?![a-z])")
+_AND = re.compile(r"랑|이랑|와|과|및|하고|이고|,|(?<![a-z])(?:and|plus|with)(?![a-z])")
 
 
 def _count_beside(view: str) -> bool:
     """ "건수랑 cart_total 합계", "how many checkouts completed and what was the sum": a count
     asked beside a statistic, not the statistic's own "number of items"."""
     count = lx.COUNT.search(view)
-    return count is not None and _AND.search(view, count.end(), count.end() + 30) is not None
+    return count is not None and _AND.search(view, count.end(), count.end() + 60) is not None
 
 
 def statistic_of_numeric_key(view: str, plan: Plan, catalog: Catalog) -> bool:
