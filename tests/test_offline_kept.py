@@ -171,6 +171,11 @@ TEMPLATES = {**CATALOG, "message_template": ["job finished", "slow page render",
             ["duration_ms"],
         ),
         ("how many job finished logs per job in the last day", ["message LIKE '%job finished%'"], []),
+        (
+            "Per job name, how many inventory-worker jobs finished in the last 24 hours?",
+            ["message LIKE '%job finished%'", "GROUP BY job"],
+            [],
+        ),
         # a template of grammar words only is the grammar: slow requests are a latency question
         ("how many slow requests over 1 s in the last hour", ["duration_ms > 1000"], ["message LIKE"]),
     ],

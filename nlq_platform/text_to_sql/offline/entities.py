@@ -163,6 +163,11 @@ def surface_forms(column: str, value: str, pages: bool = False) -> frozenset[str
         if pages and value.count("/") == 1:  # "the checkout page" → /checkout
             forms.add(value.lower().strip("/"))
         forms.update(_endpoint_forms(value))
+    if column == "message_template":  # "jobs finished", "slow page renders": a word in the plural
+        words = spaced.split()
+        forms.update(
+            " ".join(w + "s" if i == n else w for i, w in enumerate(words)) for n in (0, len(words) - 1)
+        )
     if column == "service":
         forms.add(spaced.replace(" api", " api").strip())
         stem = re.sub(r" (?:api|service|svc)$", "", spaced)
