@@ -104,7 +104,7 @@ def test_backfill_end_to_end(ingest: IngestServer, clean_logs: str) -> None:
 
     # the seed's questions have something to answer
     # the DB pool incident of the last hour is in the data. Not necessarily the top service: at
-    # night in Korea (activity 0.3) few checkouts reach payment-api, and a 2-hour backfill at 1.5
+    # some hours of the daily rhythm few checkouts reach payment-api, and a 2-hour backfill at 1.5
     # records/s leaves it a handful of errors beside the other services' usual ones
     pool_errors = one(
         "SELECT count(*) FROM logs WHERE service = 'payment-api' AND error_type = 'DatabaseConnectionError' "
