@@ -431,12 +431,19 @@ _last_linked: tuple[str, object, tuple[Mention, ...]] | None = None
 TEMPLATE = "message_template"
 
 
+def condition_of_values(column: str, values: list[str]) -> tuple[str, str, object]:
+    """(column, op, value) of the rows the named values of ``column`` keep: equal to the one,
+    in the several, or — message templates — with a message that holds any of them."""
+    if column == TEMPLATE:
+        return "message", "like_any", list(values)
+    if len(values) == 1:
+        return column, "=", values[0]
+    return column, "in", list(values)
+
+
 def condition_of(mention: Mention) -> tuple[str, str, object]:
-    """(column, op, value) of the rows a named value keeps: equal to it, or — a message
-    template — with a message that holds it."""
-    if mention.column == TEMPLATE:
-        return "message", "like_any", [mention.value]
-    return mention.column, "=", mention.value
+    """(column, op, value) of the rows a named value keeps."""
+    return condition_of_values(mention.column, [mention.value])
 
 
 def without_templates(text: str, mentions: list[Mention]) -> str:

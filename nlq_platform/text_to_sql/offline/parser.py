@@ -17,9 +17,9 @@ from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.compiler import bucket_alias, levels_filter
 from nlq_platform.text_to_sql.offline.entities import (
     SPELLED_LEVEL_RANGE,
-    TEMPLATE,
     Mention,
     condition_of,
+    condition_of_values,
     duration_threshold,
     english_view,
     link_values,
@@ -775,13 +775,7 @@ def _apply_mentions(plan: Plan, by_column: dict[str, list[Mention]], skip: set[s
     for column, found in by_column.items():
         if column in skip:
             continue
-        values = list(dict.fromkeys(m.value for m in found))
-        if column == TEMPLATE:  # "slow page render warnings": messages holding any of them
-            plan.add_filter("message", "like_any", values)
-        elif len(values) == 1:
-            plan.add_filter(column, "=", values[0])
-        else:
-            plan.add_filter(column, "in", values)
+        plan.add_filter(*condition_of_values(column, list(dict.fromkeys(m.value for m in found))))
 
 
 def _compared_column(text: str, by_column: dict[str, list[Mention]], dims: list[str]) -> str | None:
