@@ -87,6 +87,7 @@ BLIND_FLOORS = {
     "blind_intents7": (36, 11),  # first sight 24 · 37 · 19
     "blind_intents8": (21, 16),  # first sight 21 · 43 · 16; sealed
     "blind_intents9": (23, 12),  # first sight 26 · 38 · 16
+    "blind_intents10": (17, 21),  # first sight 19 · 42 · 19
 }
 
 
