@@ -98,6 +98,18 @@ GOLD = [
 ]
 
 
+def test_a_column_of_integer_text_reads_as_numbers() -> None:
+    """HTTP status codes read with ->> are text; cast, they are numbers: the same table to a user."""
+    gold = [("201", 90), ("402", 7), (None, 3)]
+    cast = [(Decimal(201), 90), (Decimal(402), 7), (None, 3)]
+    assert compare(["status_code", "n"], gold, ["status_code", "n"], cast, ordered=True).strict
+    mixed = [("201", 90), ("4xx", 7), (None, 3)]  # not every value spells an integer
+    assert not compare(["status_code", "n"], mixed, ["status_code", "n"], cast, ordered=True).subset
+    assert not compare(
+        ["status_code", "n"], gold, ["status_code", "n"], [(202, 90), (402, 7), (None, 3)], ordered=True
+    ).subset
+
+
 def test_identical_results_match() -> None:
     assert score(GOLD_COLS, GOLD, GOLD_COLS, list(GOLD)) == (True, True)
     assert score(GOLD_COLS, GOLD, GOLD_COLS, list(GOLD), ordered=True) == (True, True)

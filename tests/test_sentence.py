@@ -151,6 +151,16 @@ P03_ROWS = [
 C_A2 = ["error_type", "count", "affected_users"]
 
 # id, sql, columns, rows, language, window, shape, expected text
+VALUES = (
+    "SELECT metadata ->> 'browser' AS browser FROM logs WHERE metadata ->> 'browser' IS NOT NULL"
+    " AND created_at > NOW() - INTERVAL '7 days' AND deleted = FALSE GROUP BY browser ORDER BY browser"
+)
+VALUES_ROWS = [("Chrome",), ("Edge",), ("Firefox",), ("Safari",), ("Samsung Internet",)]
+DISTINCT_PAIRS = (
+    "SELECT DISTINCT service, service_version FROM logs WHERE environment = 'staging' AND deleted = FALSE"
+)
+DISTINCT_PAIR_ROWS = [("auth-api", "v3.2.0"), ("order-api", "v1.9.0")]
+
 CASES: list[tuple[str, str, list[str], list[Any], str, Any, str, str]] = [
     # headline
     ("A1-ko", A1, ["error_count"], [(128,)], "ko", None, "headline", "지난 1시간 동안 에러는 128건입니다."),
@@ -256,6 +266,15 @@ CASES: list[tuple[str, str, list[str], list[Any], str, Any, str, str]] = [
     ("limit-en", C4.replace("LIMIT 20", "LIMIT 3"), ["created_at", "log_type", "service", "path", "level", "message",
      "error_type"], C4_ROWS, "en", None, "listing",
      "3 logs in the last 1 hour, from 2024-05-01 10:02:15 to 10:58:00. The row limit was reached; there may be more."),
+    # different values, one row each
+    ("values-ko", VALUES, ["browser"], VALUES_ROWS, "ko", None, "values",
+     "지난 7일 동안 브라우저는 5개입니다: Chrome, Edge, Firefox 등."),
+    ("values-en", VALUES, ["browser"], VALUES_ROWS, "en", None, "values",
+     "5 browsers in the last 7 days: Chrome, Edge, Firefox, …"),
+    ("distinct-pairs-ko", DISTINCT_PAIRS, ["service", "service_version"], DISTINCT_PAIR_ROWS, "ko", None, "values",
+     "서비스 · 버전 조합은 2개입니다: auth-api · v3.2.0, order-api · v1.9.0."),
+    ("distinct-pairs-en", DISTINCT_PAIRS, ["service", "service_version"], DISTINCT_PAIR_ROWS, "en", None, "values",
+     "2 service · version combinations: auth-api · v3.2.0, order-api · v1.9.0."),
     # empty
     ("empty-ko", C4, ["created_at", "log_type", "service", "path", "level", "message", "error_type"], [], "ko", None,
      "empty", "지난 1시간 동안 조건에 맞는 로그가 없습니다."),

@@ -13,6 +13,9 @@ Values
       themselves.
     * Everything else (text, timestamps, dates, intervals, booleans, JSON text, arrays …) must be
       of the same kind and exactly equal; timestamps are never compared with a tolerance.
+    * A column whose every value is text spelling an integer (``'201'``, as ``metadata->>'status_code'``
+      returns it) is read as those integers, on either side: a user sees the same table whether a
+      query casts the JSONB value or not.
 
 Rows, for ``gold`` with G columns and ``predicted`` with P columns, both with the same number of
 rows N (a different N never matches). For an injective map σ from gold columns to predicted
@@ -40,6 +43,7 @@ them is tried.
 from __future__ import annotations
 
 import math
+import re
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -108,6 +112,26 @@ def values_equal(a: Any, b: Any) -> bool:
     if a_num or b_num:
         return a_num and b_num and numbers_equal(a, b)
     return _kind(a) == _kind(b) and _freeze(a) == _freeze(b)
+
+
+_INTEGER_TEXT = re.compile(r"-?[0-9]{1,18}")
+
+
+def _spells_integers(column: Sequence[Any]) -> bool:
+    present = [value for value in column if value is not None]
+    return bool(present) and all(isinstance(v, str) and _INTEGER_TEXT.fullmatch(v) for v in present)
+
+
+def integers_read_as_numbers(rows: Sequence[Row]) -> list[Row]:
+    """The rows with each column made wholly of integer text (HTTP status codes read with ``->>``)
+    turned into integers, so ``'201'`` and ``201`` are the same answer."""
+    if not rows:
+        return list(rows)
+    width = len(rows[0])
+    spelled = [i for i in range(width) if _spells_integers([row[i] for row in rows])]
+    if not spelled:
+        return list(rows)
+    return [tuple(int(v) if i in spelled and v is not None else v for i, v in enumerate(row)) for row in rows]
 
 
 def rows_equal(a: Row, b: Row) -> bool:
@@ -364,6 +388,7 @@ def compare(
     g, p = len(gold_columns), len(predicted_columns)
     if len(gold_rows) != len(predicted_rows) or p < g:
         return Comparison(strict=False, subset=False)
+    gold_rows, predicted_rows = integers_read_as_numbers(gold_rows), integers_read_as_numbers(predicted_rows)
     gold_cols = [[row[i] for row in gold_rows] for i in range(g)]
     pred_cols = [[row[j] for row in predicted_rows] for j in range(p)]
     candidates = [
@@ -448,6 +473,7 @@ def explain(
     pairing used, and the first few missing (gold, not predicted) and extra (predicted, not gold)
     rows — or, for ordered results whose rows are the same bag, the first row out of place.
     Values are returned as they are (the report makes them JSON-safe)."""
+    gold_rows, predicted_rows = integers_read_as_numbers(gold_rows), integers_read_as_numbers(predicted_rows)
     comparison = comparison or compare(
         gold_columns, gold_rows, predicted_columns, predicted_rows, ordered=ordered
     )

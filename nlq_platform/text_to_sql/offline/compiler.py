@@ -206,7 +206,8 @@ def select(plan: Plan) -> exp.Select:
     group: list[str] = []
     if plan.is_listing:
         outputs = [dimension(c, plan.numeric_keys)[0] if "." in c else exp.column(c) for c in plan.columns]
-        group = list(plan.dimensions)  # "which users hit both …": the groups a HAVING keeps
+        # "which users hit both …": the groups a HAVING keeps; "which browsers": the values
+        group = [dimension(d, plan.numeric_keys)[1] for d in plan.dimensions]
     else:
         if plan.bucket is not None:
             expression, alias = bucket_expression(plan.bucket)

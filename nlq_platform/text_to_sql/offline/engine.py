@@ -15,6 +15,7 @@ from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.accounting import unaccounted
 from nlq_platform.text_to_sql.offline.compiler import compile_plan
 from nlq_platform.text_to_sql.offline.coverage import leftovers
+from nlq_platform.text_to_sql.offline.distinctvalues import lists_values
 from nlq_platform.text_to_sql.offline.entities import TEMPLATE, english_view, link_values, without_templates
 from nlq_platform.text_to_sql.offline.followup import (
     STRONG_MARKERS,
@@ -95,7 +96,7 @@ def _about_incidents(plan: Plan, view: str) -> bool:
         lx.ERROR.search(view)
         or any(f.column in incident_columns for f in plan.filters)
         or any(m.where for m in plan.measures)
-        or plan.is_listing
+        or (plan.is_listing and not lists_values(plan))
     )
 
 

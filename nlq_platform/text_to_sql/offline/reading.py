@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from nlq_platform.text_to_sql.offline.distinctvalues import lists_values
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan
 from nlq_platform.text_to_sql.offline.timewindow import TimePoint, Window
 
@@ -112,7 +113,11 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
         each = f"{groups}마다" if lang == "ko" else f"each {groups}"
         return " · ".join(head) + f" — {each}: " + reading(plan.source, question, default_window)
     parts: list[str] = []
-    if plan.is_listing:
+    values = lists_values(plan)
+    if values:
+        shown = ", ".join(_column(c) for c in plan.columns)
+        parts.append(f"서로 다른 값 목록: {shown}" if lang == "ko" else f"distinct values of {shown}")
+    elif plan.is_listing:
         shown = ", ".join(plan.columns)
         parts.append(f"행 목록: {shown}" if lang == "ko" else f"rows: {shown}")
     else:
@@ -125,7 +130,7 @@ def reading(plan: Plan, question: str, default_window: str | None = None) -> str
         if plan.bucket.by_default:
             text += " (추이의 기본 간격)" if lang == "ko" else " (default for a trend)"
         parts.append(text)
-    if plan.dimensions:
+    if plan.dimensions and not values:
         dims = ", ".join(_column(d) for d in plan.dimensions)
         parts.append(f"{dims}별" if lang == "ko" else f"by {dims}")
     if plan.having is not None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.compiler import bucket_alias
+from nlq_platform.text_to_sql.offline.distinctvalues import types_whatever_the_level, values_of_columns
 from nlq_platform.text_to_sql.offline.entities import COMPARISON_OPS, key_threshold, link_values
 from nlq_platform.text_to_sql.offline.pergroup import statistic_per_group
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, group_noun
@@ -147,11 +148,8 @@ def count_of_distinct_things(view: str, plan: Plan, catalog: Catalog) -> bool:
         if english or (korean and column in ("error_type", "trace_id")):
             plan.measures = [Measure("count_distinct", f"{column.split('.', 1)[-1]}_count", column)]
             plan.dimensions, plan.order, plan.limit = [], [], None
-            if column == "error_type" and not re.search(
-                r"(?<![a-z])(?:error|errors)(?![a-z])\s*(?:level|로그)", view
-            ):
-                # "distinct error types" counts the types that occurred, whatever the level
-                plan.filters = [f for f in plan.filters if f.column != "level"]
+            if column == "error_type":
+                types_whatever_the_level(view, plan)
             return True
     return False
 
@@ -309,17 +307,35 @@ _REQUEST_VOLUME = re.compile(
     re.IGNORECASE,
 )
 
+#: "로그인 요청 에러율", "요청 중 실패 비율": the rows a share is of are requests
+_REQUESTS_RATED = re.compile(r"요청")
+
+
+def _counts_or_rates_rows(plan: Plan) -> bool:
+    """The plan's measures count rows, or give the share of them that are errors or named rows."""
+    kinds = [m.kind for m in plan.measures]
+    plain = [m for m in plan.measures if m.kind == "count" and not m.where]
+    rated = [m for m in plan.measures if m.kind in ("error_rate", "rate")]
+    return (
+        bool(plain or rated)
+        and all(k in ("count", "error_rate", "rate") for k in kinds)
+        and (len(plain) == len(kinds) == 1 or bool(rated))
+    )
+
 
 def requests_are_timed_rows(view: str, plan: Plan, catalog: Catalog) -> bool:
-    """ "backend requests by HTTP method", "시간당 요청 수": a request is a row that timed one
-    (``duration_ms`` set) — the same rows latency questions average over."""
-    if len(plan.measures) != 1 or plan.measures[0].kind != "count" or plan.measures[0].where:
+    """ "backend requests by HTTP method", "시간당 요청 수", "로그인 요청 에러율": a request is a row
+    that timed one (``duration_ms`` set) — the same rows latency questions average over — also
+    when the question asks the share of them that failed."""
+    if not _counts_or_rates_rows(plan):
         return False
-    if not _REQUEST_VOLUME.search(view) or plan.has_filter("level") or plan.has_filter("error_type"):
+    rated = any(m.kind in ("error_rate", "rate") for m in plan.measures)
+    named = _REQUEST_VOLUME.search(view) or (rated and _REQUESTS_RATED.search(view))
+    if not named or plan.has_filter("level") or plan.has_filter("error_type"):
         return False
     plan.add_filter("duration_ms", "not_null")
     if plan.measures[0].alias == "count":
-        plan.measures = [Measure("count", "request_count")]
+        plan.measures[0] = Measure("count", "request_count")
         plan.order = [("request_count" if key == "count" else key, desc) for key, desc in plan.order]
     return True
 
@@ -543,6 +559,7 @@ RULES: tuple[Callable[[str, Plan, Catalog], bool], ...] = (
     threshold_on_average,
     moment_and_its_place,
     moment_of_occurrence,
+    values_of_columns,
     count_of_distinct_things,
     summary_statistics,
     requests_are_timed_rows,

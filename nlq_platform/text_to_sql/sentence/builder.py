@@ -25,6 +25,7 @@ from nlq_platform.text_to_sql.sentence.rows import as_tuples
 from nlq_platform.text_to_sql.sentence.series import series
 from nlq_platform.text_to_sql.sentence.shape import detect
 from nlq_platform.text_to_sql.sentence.subject import subject
+from nlq_platform.text_to_sql.sentence.values import values
 from nlq_platform.text_to_sql.sentence.window import Window
 
 Language = Literal["ko", "en"]
@@ -77,6 +78,8 @@ def build_sentence(
             text, name = comparison(facts, shape), "comparison"
         elif shape.name == "listing":
             text, name = listing(facts), "listing"
+        elif shape.name == "values":
+            text, name = values(facts), "values"
         else:
             return None
     except Unsupported:

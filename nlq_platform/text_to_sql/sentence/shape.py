@@ -8,6 +8,8 @@
   or a breakdown by a dimension, ranked here by its main measure;
 * ``series``: GROUP BY a time bucket (date_trunc, date_bin, to_char of a timestamp);
 * ``listing``: raw rows, no aggregates;
+* ``values``: different values, one row each (GROUP BY with no aggregate, or SELECT DISTINCT),
+  with no time column;
 * ``unknown``: anything else (the caller keeps its generic summary).
 """
 
@@ -20,7 +22,7 @@ from typing import Literal
 from nlq_platform.text_to_sql.sentence.columns import Column
 from nlq_platform.text_to_sql.sentence.query import Query
 
-ShapeName = Literal["headline", "comparison", "ranking", "series", "listing", "unknown"]
+ShapeName = Literal["headline", "comparison", "ranking", "series", "listing", "values", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -66,11 +68,18 @@ def _series_measure(measures: Sequence[Column]) -> Column | None:
     return next((m for m in numeric if m.unit != "count"), numeric[0] if numeric else None)
 
 
+def _values(columns: Sequence[Column]) -> bool:
+    """Labels only: no timestamps (a listing of rows has its time span) and no numbers."""
+    return bool(columns) and all(c.role in ("dimension", "value") and c.unit != "timestamp" for c in columns)
+
+
 def detect(query: Query | None, columns: Sequence[Column], row_count: int) -> Shape:
     if query is None:
         return Shape("unknown")
     measures = [c for c in columns if c.role == "measure"]
     aggregated = bool(measures) or any(c.agg for c in columns)
+    if not aggregated and (query.grouped or query.distinct) and _values(columns):
+        return Shape("values")
     if not query.grouped:
         if not aggregated:
             return Shape("unknown") if query.table is None and query.has_star else Shape("listing")
