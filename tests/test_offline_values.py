@@ -86,3 +86,40 @@ def test_a_share_of_requests_is_of_request_rows(question: str) -> None:
 def test_a_share_of_logs_is_of_all_rows() -> None:
     plan, _ = understand("서비스별 에러율 좀 뽑아줘. 최근 24시간 전체 로그 중 ERROR/FATAL 비율로", CATALOG)
     assert "duration_ms" not in compile_plan(plan)
+
+
+@pytest.mark.parametrize(
+    ("question", "columns"),
+    [
+        # the columns named, the time among them: those
+        ("가장 최근 FATAL 로그 10개 보여줘 (시각, 서비스, 메시지)", ["created_at", "service", "message"]),
+        ("Show me the 10 most recent FATAL logs, newest first, with time, service and message.",
+         ["created_at", "service", "message"]),
+        ("최근 결제 거절(PaymentDeclinedError) 10건 보여줘. 시각, 사용자, 결제 금액, 메시지만",
+         ["created_at", "user_id", "metadata.amount", "message"]),
+        ("Find the single slowest /api/v1/payment request of the last 24 hours and give me its trace id, user and duration.",
+         ["trace_id", "user_id", "duration_ms"]),
+        # named "with" the rows: each row's time too, and what the rows are ranked by
+        ("Give me the top 10 API requests by duration from the last hour, with their trace ids, user and level.",
+         ["created_at", "trace_id", "user_id", "level", "duration_ms"]),
+        # what the house columns hold, without the time, or a list read in part: the house rows
+        ("user_123 최근 1시간 프론트 행동 순서대로 (페이지, 액션)",
+         ["created_at", "path", "action_type", "level", "message"]),
+        ("Play back user_123's browsing in the web app over the past hour, in the order things happened: "
+         "timestamp, page, what they did, severity and message.",
+         ["created_at", "path", "action_type", "level", "message"]),
+        # an item's last noun is its column ("사용자 행동" is the action)
+        ("최근 FATAL 로그 10개 보여줘. 시각, 프론트/백엔드 구분, 서비스, 사용자 행동, 메시지 포함해서",
+         ["created_at", "log_type", "service", "action_type", "message"]),
+        ("가장 최근 FATAL 로그 10개 보여줘 (시각, 로그 타입, 서비스, 사용자 행동)",
+         ["created_at", "log_type", "service", "action_type"]),
+    ],
+)  # fmt: skip
+def test_a_listing_shows_the_columns_named(question: str, columns: list[str]) -> None:
+    catalog = {
+        **CATALOG,
+        "metadata_keys": [*CATALOG["metadata_keys"], "amount"],
+        "error_type": [*CATALOG["error_type"], "PaymentDeclinedError"],
+    }
+    plan, _ = understand(question, catalog)
+    assert plan.columns == columns

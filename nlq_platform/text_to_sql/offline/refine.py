@@ -12,6 +12,7 @@ apply; rules run in order (sqlglot's optimizer ``RULES`` is the model). What no 
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from collections.abc import Callable
 
@@ -19,7 +20,7 @@ from nlq_platform.text_to_sql.offline import claims
 from nlq_platform.text_to_sql.offline import lexicon as lx
 from nlq_platform.text_to_sql.offline.compiler import bucket_alias
 from nlq_platform.text_to_sql.offline.distinctvalues import types_whatever_the_level, values_of_columns
-from nlq_platform.text_to_sql.offline.entities import COMPARISON_OPS, key_threshold, link_values
+from nlq_platform.text_to_sql.offline.entities import COMPARISON_OPS, english_view, key_threshold, link_values
 from nlq_platform.text_to_sql.offline.pergroup import statistic_per_group
 from nlq_platform.text_to_sql.offline.plan import Filter, Measure, Plan, group_noun
 from nlq_platform.text_to_sql.offline.setconditions import groups_with_rows_of_each_kind
@@ -230,7 +231,7 @@ def summary_statistics(view: str, plan: Plan, catalog: Catalog) -> bool:
 
 #: the words a question uses for the columns of the rows it wants
 _COLUMN_WORDS = {
-    "created_at": ("발생 시각", "시각", "time", "timestamp", "when", "created_at"),
+    "created_at": ("발생 시각", "시각", "시간", "time", "timestamp", "when", "created_at"),
     "user_id": ("user_id", "user id", "user", "사용자"),
     "trace_id": ("trace_id", "trace id", "trace"),
     "session_id": ("session_id", "session id", "session", "세션"),
@@ -239,44 +240,75 @@ _COLUMN_WORDS = {
     "function_name": ("function_name", "function name", "function", "함수"),
     "file_path": ("file_path", "file path", "source file", "파일"),
     "message": ("message", "메시지"),
-    "level": ("level", "레벨", "severity", "심각도"),
-    "path": ("path", "경로", "endpoint", "엔드포인트", "page", "페이지"),
+    "level": ("level", "log level", "레벨", "로그 레벨", "severity", "심각도"),
+    "path": ("path", "page path", "경로", "페이지 경로", "endpoint", "엔드포인트", "page", "페이지"),
     "method": ("http method", "method", "메서드"),
     "error_type": ("error_type", "error type", "에러 타입", "에러 유형", "에러 종류"),
-    "action_type": ("action_type", "action", "액션"),
+    "action_type": ("action_type", "action type", "action", "액션", "행동 유형", "행동 종류", "행동"),
     "environment": ("environment", "환경"),
     "service_version": ("service_version", "version", "버전"),
-    "log_type": ("log_type", "log type", "로그 타입"),
+    "log_type": ("log_type", "log type", "로그 타입", "프론트/백엔드 구분", "프론트/백엔드"),
 }  # fmt: skip
+
+
+@functools.cache
+def _column_words() -> tuple[tuple[str, str], ...]:
+    """(word, column) for every column word, also as the question's view spells it ("로그 타입" is
+    "로그 type" there, "프론트/백엔드 구분" "frontend / backend 구분")."""
+    pairs = {w: column for column, ws in _COLUMN_WORDS.items() for w in ws}
+    for word, column in list(pairs.items()):
+        pairs.setdefault(english_view(word).strip(), column)
+    return tuple(pairs.items())
 
 
 def columns_as_named(view: str, plan: Plan, catalog: Catalog) -> bool:
     """ "the five slowest …, with time, user id, trace id and duration": a listing shows the
     columns the question names, in its order, when it names at least two after "with" / ":" /
-    "같이" and the house columns lack one of them; otherwise the house columns stand."""
+    "같이" — after each row's time when they come "with" the rows; names that the house columns
+    hold, without the time, point at what matters in the house rows, which stand."""
     if not plan.is_listing:
         return False
-    words = {w: column for column, ws in _COLUMN_WORDS.items() for w in ws}
+    words = dict(_column_words())
     for key in catalog.get("metadata_keys", []):  # "time, user, amount and message": JSONB keys too
         words.setdefault(key, f"metadata.{key}")
     noun = lx.alternation(words)
+    qualified = rf"(?:[a-z가-힣]+\s+)?(?:{noun})"  # "시각, 사용자, 결제 금액": a word may qualify an item
     listed = re.search(
-        rf"(?:with|showing|including|:|give me (?:its|their)|—|-)\s*((?:(?:the|its|their)\s+)?(?:{noun})s?(?:{lx.LIST_SEPARATOR}(?:(?:the|its|their)\s+)?(?:{noun})s?)+)"
-        rf"|((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun}))+)\s*(?:을|를|로|으로)?\s*(?:같이|함께|알려|보여|뽑|포함|까지|만)"
-        rf"|(?:^|[.?!]\s*)((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun})){{2,}})\s*$",  # "…. 시각, 서비스, 메시지"
+        rf"(?:with|showing|including|:|give me (?:its|their)|—|-)\s*((?:(?:the|its|their)\s+)?(?:{noun})s?(?:{lx.LIST_SEPARATOR}(?:(?:the|its|their)\s+)?{qualified}s?)+)"
+        rf"|((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*{qualified})+)\s*(?:을|를|로|으로)?\s*(?:같이|함께|알려|보여|뽑|포함|까지|만)"
+        rf"|(?:^|[.?!]\s*)((?:{noun})(?:\s*(?:이랑|랑|과|와|,|·)\s*(?:{noun})){{2,}})\s*$"  # "…. 시각, 서비스, 메시지"
+        rf"|\(\s*((?:{noun})(?:{lx.LIST_SEPARATOR}{qualified})+)\s*\)",  # "… 보여줘 (시각, 서비스, 메시지)"
         view,
     )
     if listed is None:
         return False
     words_listed = next(g for g in listed.groups() if g)
-    named = list(dict.fromkeys(words[m.group(0)] for m in re.finditer(noun, words_listed)))
-    only = (
-        re.match(r"\s*(?:only|만)|만", view[listed.end() :]) or view[listed.end() - 1 : listed.end()] == "만"
-    )
-    if len(named) < 2 or (set(named) <= set(plan.columns) and not only):
-        return False  # the house columns already show what was named (unless "only" those)
+    found = list(re.finditer(noun, words_listed))
+    heads = [  # "사용자 행동", "결제 금액": the last noun of an item is the column
+        m for m, after in zip(found, [*found[1:], None], strict=True)
+        if after is None or words_listed[m.end() : after.start()].strip()
+    ]  # fmt: skip
+    named = list(dict.fromkeys(words[m.group(0)] for m in heads))
+    if len(named) < 2:
+        return False  # "with their trace ids": one column beside the house columns
+    rest = view[listed.end() :]
+    only = re.match(r"\s*(?:only|만)|만", rest) or view[listed.end() - 1 : listed.end()] == "만"
+    if ("created_at" not in named or _CONTINUES.match(rest)) and set(named) <= set(plan.columns) and not only:
+        return False  # "(페이지, 액션)", or a list read in part: the house rows show what was read
+    beside = _BESIDE.search(listed.group(0))
+    if beside and "created_at" not in named:
+        named = ["created_at", *named]  # "rows with page, action and message": each row's time too
+    ranked_by = plan.order[0][0] if plan.order else "created_at"
+    if ranked_by not in named and ranked_by != "created_at" and ranked_by in plan.columns:
+        named.append(ranked_by)  # "the 10 slowest requests with their trace ids, …": and how slow
     plan.columns = named
     return True
+
+
+#: a list goes on past what was read as columns ("time, page, <unknown words>, level and message")
+_CONTINUES = re.compile(r"\s*(?:[\w-]+(?:\s+[\w-]+)?\s*)?(?:,|·|\band\b|랑|이랑|과|와)")
+#: a list of columns beside the rows' own ("with …", "… 포함", "… 같이"), not instead of them
+_BESIDE = re.compile(r"^(?:with|showing|including)(?![a-z])|(?:같이|함께|포함)$")
 
 
 _ONE = re.compile(
