@@ -69,7 +69,8 @@ def _series_measure(measures: Sequence[Column]) -> Column | None:
 
 
 def _values(columns: Sequence[Column]) -> bool:
-    """Labels only: no timestamps (a listing of rows has its time span) and no numbers."""
+    """Group keys or plain values only, none a timestamp (a listing of rows has its time span);
+    the caller has checked there is no aggregate."""
     return bool(columns) and all(c.role in ("dimension", "value") and c.unit != "timestamp" for c in columns)
 
 
