@@ -39,6 +39,7 @@ BLIND_INTENT_FILES = {
     "blind_intents8": Path(__file__).with_name("blind_intents8.yaml"),
     "blind_intents9": Path(__file__).with_name("blind_intents9.yaml"),
     "blind_intents10": Path(__file__).with_name("blind_intents10.yaml"),
+    "blind_intents11": Path(__file__).with_name("blind_intents11.yaml"),
 }
 #: conversation fixtures (``--conversations``): the development set, and one written blind
 CONVERSATION_FILES = {
